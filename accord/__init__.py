@@ -1,0 +1,1 @@
+"""Accord: customer care and billing for digital service providers."""

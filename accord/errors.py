@@ -1,0 +1,57 @@
+"""One error hierarchy: each domain error carries its HTTP status; one handler renders them all
+as RFC 9457 problem+json (see api/problems.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field, named as a client wrote it: `items[1].offeringCode`."""
+
+    field: str
+    detail: str
+
+
+@dataclass
+class AccordError(Exception):
+    detail: str
+    errors: list[FieldError] = field(default_factory=list)
+
+    status: int = 400
+    title: str = "Bad request"
+    slug: str = "bad-request"
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass
+class NotFound(AccordError):
+    status: int = 404
+    title: str = "Not found"
+    slug: str = "not-found"
+
+
+@dataclass
+class Conflict(AccordError):
+    status: int = 409
+    title: str = "Conflict"
+    slug: str = "conflict"
+
+
+@dataclass
+class InvalidInput(AccordError):
+    """The request is well-formed but breaks a business rule."""
+
+    status: int = 422
+    title: str = "Invalid input"
+    slug: str = "invalid-input"
+
+
+@dataclass
+class Unavailable(AccordError):
+    status: int = 503
+    title: str = "Service unavailable"
+    slug: str = "unavailable"

@@ -1,0 +1,158 @@
+"""`accord import PATH`: migrate a legacy telco customer base. Every row goes through the same
+onboarding as a shop order, its orderRef the row's customerID, so a second run creates nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from accord.clock import business_today
+from accord.config import Settings
+from accord.db import create_engine, sessionmaker, unit_of_work
+from accord.errors import AccordError
+from accord.models import Order
+from accord.principal import MIGRATION_CHANNEL, Principal
+from accord.rules.migration import RowError, row_to_order
+from accord.schemas.orders import OrderRequest
+from accord.services import catalogue, orders
+from accord.temporal import connect
+
+IMPORTER = Principal(subject="accord-import", channel=MIGRATION_CHANNEL)
+TERMINAL = ("completed", "failed")
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    already_present: int = 0
+    failed: list[tuple[int, str, str]] = field(default_factory=list)  # (line, ref, reason)
+    elapsed: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.already_present + len(self.failed)
+
+    @property
+    def orders_per_second(self) -> float:
+        return self.created / self.elapsed if self.elapsed else 0.0
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row; the header is line 1."""
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        for row in reader:
+            yield reader.line_num, row
+
+
+class Importer:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], client: Client, settings: Settings, *, window: int
+    ) -> None:
+        self.sessions, self.client, self.settings = sessions, client, settings
+        self.report = ImportReport()
+        self.window = asyncio.Semaphore(window)
+        self.waiting: dict[str, int] = {}  # orderRef → line, for orders still running
+        self.on_row_done: Callable[[], None] = lambda: None  # moves the progress bar
+
+    async def run(self, path: Path, progress: Progress | None = None) -> ImportReport:
+        started = time.monotonic()
+        rows = list(read_rows(path))
+        task = progress.add_task("importing", total=len(rows)) if progress else None
+        if progress is not None and task is not None:
+            self.on_row_done = lambda: progress.advance(task)
+        async with unit_of_work(self.sessions) as session:
+            prices = {code: t.monthly_price for code, t in (await catalogue.offering_terms(session)).items()}
+        today = business_today()
+        submitted = asyncio.Event()
+        watcher = asyncio.create_task(self._watch(submitted))
+        async with asyncio.TaskGroup() as group:
+            for line, row in rows:
+                await self.window.acquire()
+                try:
+                    request = row_to_order(row, prices, today)
+                except (RowError, ValueError) as exc:
+                    self._finish(line, row.get("customerID", ""), "failed", str(exc))
+                    continue
+                group.create_task(self._place(line, request))
+        submitted.set()
+        await watcher
+        self.report.elapsed = time.monotonic() - started
+        return self.report
+
+    def _finish(self, line: int, ref: str, outcome: str, reason: str | None = None) -> None:
+        if outcome == "created":
+            self.report.created += 1
+        elif outcome == "already present":
+            self.report.already_present += 1
+        else:
+            self.report.failed.append((line, ref, reason or "failed"))
+        self.window.release()
+        self.on_row_done()
+
+    async def _place(self, line: int, request: OrderRequest) -> None:
+        try:
+            order, created = await orders.place_order(
+                self.sessions,
+                self.client,
+                request=request,
+                principal=IMPORTER,
+                task_queue=self.settings.task_queue,
+            )
+        except AccordError as exc:
+            reasons = "; ".join(f"{e.field}: {e.detail}" for e in exc.errors) or str(exc)
+            self._finish(line, request.order_ref, "failed", reasons)
+            return
+        except Exception as exc:  # an outage fails the row, not the import; a rerun retries it
+            self._finish(line, request.order_ref, "failed", f"could not place the order: {exc!r}")
+            return
+        if created or order.state not in TERMINAL:
+            self.waiting[order.order_ref] = line
+        elif order.state == "completed":
+            self._finish(line, order.order_ref, "already present")
+        else:
+            self._finish(line, order.order_ref, "failed", order.failure_reason)
+
+    async def _watch(self, submitted: asyncio.Event) -> None:
+        """Poll PostgreSQL for the orders still running: one query for all of them, twice a second,
+        until every row is submitted and every order has finished."""
+        while not (submitted.is_set() and not self.waiting):
+            await asyncio.sleep(0.5)
+            if not self.waiting:
+                continue
+            async with self.sessions() as session:
+                done = (
+                    await session.execute(
+                        select(Order.order_ref, Order.state, Order.failure_reason).where(
+                            Order.order_ref.in_(list(self.waiting)), Order.state.in_(TERMINAL)
+                        )
+                    )
+                ).all()
+            for ref, state, reason in done:
+                line = self.waiting.pop(ref)
+                self._finish(line, ref, "created" if state == "completed" else "failed", reason)
+
+
+async def import_file(
+    settings: Settings, path: Path, *, window: int = 200, show_progress: bool = True
+) -> ImportReport:
+    engine = create_engine(settings, pool_size=20)
+    client = await connect(settings)
+    try:
+        importer = Importer(sessionmaker(engine), client, settings, window=window)
+        if not show_progress:
+            return await importer.run(path)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns) as progress:
+            return await importer.run(path, progress)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""Pure business rules: no I/O, no clock (today is a parameter), unit-tested on their own."""

@@ -1,0 +1,87 @@
+"""The rules an order must meet before any workflow starts."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+from accord.errors import FieldError
+from accord.rules.catalogue import OfferingTerms
+from accord.rules.money import fits_minor_unit, is_known_currency
+from accord.schemas.orders import OrderItem, OrderRequest
+
+
+def check_order(order: OrderRequest, catalogue: Mapping[str, OfferingTerms]) -> list[FieldError]:
+    """Every reason the order cannot be fulfilled, each naming the field at fault."""
+    currency = order.agreement.currency
+    if not is_known_currency(currency):
+        return [FieldError("agreement.currency", f"{currency} is not a currency Accord accepts")]
+    errors: list[FieldError] = []
+    access_families: dict[str, int] = {}
+    known: list[tuple[int, OfferingTerms]] = []
+    for i, item in enumerate(order.items):
+        offering = catalogue.get(item.offering_code)
+        if offering is None or not offering.active:
+            errors.append(
+                FieldError(f"items[{i}].offeringCode", f"no offering {item.offering_code!r} on sale")
+            )
+            continue
+        known.append((i, offering))
+        if offering.currency != currency:
+            errors.append(
+                FieldError(
+                    f"items[{i}].offeringCode",
+                    f"{offering.code} is priced in {offering.currency}, the agreement is in {currency}",
+                )
+            )
+        if offering.kind == "access":
+            if offering.family in access_families:
+                errors.append(
+                    FieldError(f"items[{i}].offeringCode", f"a second {offering.family} access offering")
+                )
+            access_families.setdefault(offering.family, i)
+        errors.extend(_price_errors(i, item, offering, currency))
+    for i, offering in known:
+        if offering.kind == "addon" and offering.family not in access_families:
+            errors.append(
+                FieldError(
+                    f"items[{i}].offeringCode",
+                    f"{offering.code} is an add-on: it needs {offering.family} access in the same order",
+                )
+            )
+    return sorted(errors, key=lambda e: e.field)
+
+
+def _price_errors(i: int, item: OrderItem, offering: OfferingTerms, currency: str) -> list[FieldError]:
+    field = f"items[{i}].priceAdjustment"
+    if not fits_minor_unit(item.price_adjustment, currency):
+        return [FieldError(field, f"{item.price_adjustment} has more decimals than {currency} allows")]
+    if offering.monthly_price + item.price_adjustment < 0:
+        return [FieldError(field, f"would make {offering.code} cost less than nothing")]
+    return []
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), clamped to the end of a shorter month."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))
+
+
+def commitment_end(start: date, term_months: int, today: date) -> date | None:
+    """The end of the commitment term in force today: a term renews for the same length until it
+    ends after today. None when there is no commitment."""
+    if term_months == 0:
+        return None
+    terms = 1
+    while add_months(start, terms * term_months) <= today:
+        terms += 1
+    return add_months(start, terms * term_months)
+
+
+def monthly_recurring_charge(charges: Sequence[tuple[Decimal, Decimal]]) -> Decimal:
+    """What an agreement's active subscriptions cost a month: list price plus adjustment, summed."""
+    return sum((price + adjustment for price, adjustment in charges), Decimal("0"))

@@ -1,0 +1,51 @@
+"""Shapes shared by every area: camelCase JSON, addresses, characteristics, pages."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+
+def nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+# Free text in any script, stored NFC-normalised, trimmed, length counted in characters.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(nfc)]
+Name = Annotated[Text, StringConstraints(max_length=200)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class ApiModel(BaseModel):
+    """camelCase on the wire, snake_case in Python; unknown fields are refused."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Address(ApiModel):
+    line1: Annotated[Text, StringConstraints(max_length=200)]
+    line2: Annotated[Text, StringConstraints(max_length=200)] | None = None
+    city: Annotated[Text, StringConstraints(max_length=100)]
+    postcode: Annotated[Text, StringConstraints(max_length=20)] | None = None
+    region: Annotated[Text, StringConstraints(max_length=100)] | None = None
+    country: CountryCode
+
+
+class Characteristic(ApiModel):
+    name: Annotated[Text, StringConstraints(max_length=100)]
+    value: Annotated[str, StringConstraints(max_length=1000), AfterValidator(nfc)]
+
+
+T = TypeVar("T")
+
+
+class Page(ApiModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+    next_cursor: str | None = Field(default=None, description="pass as `cursor` for the next page")

@@ -1,0 +1,217 @@
+"""Orders from the online shop (and the migration of a legacy base): intake, then the onboarding
+steps that the Onboarding workflow runs, each one transaction on the locked order row."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import uuid
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from accord.db import unit_of_work
+from accord.errors import Conflict, InvalidInput, NotFound
+from accord.models import Agreement, Customer, Order, Subscription
+from accord.principal import Principal
+from accord.rules.orders import check_order
+from accord.schemas.orders import OrderRequest, OrderStep
+from accord.services import agreements, catalogue, customers, subscriptions
+from accord.temporal import ONBOARDING_WORKFLOW, ORDER_REF
+
+
+def onboarding_workflow_id(order_ref: str) -> str:
+    return f"onboarding-{order_ref}"
+
+
+def request_hash(request: OrderRequest) -> str:
+    """SHA-256 of the order in canonical form: the same order however its JSON was written."""
+    canonical = json.dumps(
+        request.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def record_order(
+    session: AsyncSession, *, request: OrderRequest, principal: Principal
+) -> tuple[Order, bool]:
+    """Store a new order, or return the one already stored under its orderRef. Returns (order,
+    created). The same orderRef with another body is a conflict. Deduplication is the unique
+    order_ref in PostgreSQL, so it holds however long ago the first order came."""
+    digest = request_hash(request)
+    existing = await _order_by_ref(session, request.order_ref)
+    if existing is None:
+        errors = check_order(request, await catalogue.offering_terms(session))
+        if errors:
+            raise InvalidInput("the order cannot be fulfilled", errors)
+        inserted = await session.scalar(
+            insert(Order)
+            .values(
+                id=uuid.uuid4(),
+                order_ref=request.order_ref,
+                request=request.model_dump(mode="json", by_alias=True),
+                request_hash=digest,
+                state="received",
+                workflow_id=onboarding_workflow_id(request.order_ref),
+                channel=principal.channel,
+                subscription_ids=[],
+                customer_created=False,
+                created_by=principal.audit_name,
+                updated_by=principal.audit_name,
+                version=1,
+            )
+            .on_conflict_do_nothing(index_elements=["order_ref"])
+            .returning(Order.id)
+        )
+        if inserted is not None:
+            order = await session.get_one(Order, inserted)
+            return order, True
+        existing = await _order_by_ref(session, request.order_ref)
+        assert existing is not None  # a concurrent request stored it first
+    if existing.request_hash != digest:
+        raise Conflict(f"order {request.order_ref} was already placed with other contents")
+    return existing, False
+
+
+async def get_order(session: AsyncSession, order_ref: str) -> Order:
+    order = await _order_by_ref(session, order_ref)
+    if order is None:
+        raise NotFound(f"no order {order_ref}")
+    return order
+
+
+async def _order_by_ref(session: AsyncSession, order_ref: str) -> Order | None:
+    return await session.scalar(select(Order).where(Order.order_ref == order_ref))
+
+
+# --- The onboarding steps. Each locks the order, does nothing if its work is already recorded there
+# (so a retried or replayed step is harmless), and records what it made.
+
+
+async def _lock(session: AsyncSession, order_id: uuid.UUID) -> tuple[Order, OrderRequest]:
+    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    return order, OrderRequest.model_validate(order.request)
+
+
+def _touch(order: Order, principal: Principal) -> None:
+    order.updated_by = principal.audit_name
+
+
+async def onboard_customer(session: AsyncSession, *, order_id: uuid.UUID, principal: Principal) -> uuid.UUID:
+    order, request = await _lock(session, order_id)
+    if order.customer_id is None:
+        order.customer_id, order.customer_created = await customers.find_or_create_customer(
+            session, customer=request.customer, principal=principal
+        )
+        order.state = "inProgress"
+        _touch(order, principal)
+    return order.customer_id
+
+
+async def onboard_agreement(
+    session: AsyncSession, *, order_id: uuid.UUID, today: date, principal: Principal
+) -> uuid.UUID:
+    order, request = await _lock(session, order_id)
+    if order.agreement_id is None:
+        assert order.customer_id is not None, "the customer step runs first"
+        start = min((item.start_date or today for item in request.items), default=today)
+        order.agreement_id = await agreements.open_agreement(
+            session,
+            customer_id=order.customer_id,
+            terms=request.agreement,
+            start=start,
+            today=today,
+            principal=principal,
+        )
+        _touch(order, principal)
+    return order.agreement_id
+
+
+async def onboard_subscriptions(
+    session: AsyncSession, *, order_id: uuid.UUID, today: date, principal: Principal
+) -> list[uuid.UUID]:
+    order, request = await _lock(session, order_id)
+    if not order.subscription_ids:
+        assert order.agreement_id is not None, "the agreement step runs first"
+        ids = await subscriptions.add_subscriptions(
+            session,
+            agreement_id=order.agreement_id,
+            currency=request.agreement.currency,
+            items=request.items,
+            catalogue=await catalogue.offering_terms(session),
+            today=today,
+            principal=principal,
+        )
+        order.subscription_ids = [str(i) for i in ids]
+        _touch(order, principal)
+    return [uuid.UUID(i) for i in order.subscription_ids]
+
+
+async def complete_order(session: AsyncSession, *, order_id: uuid.UUID, principal: Principal) -> None:
+    order, _ = await _lock(session, order_id)
+    if order.state != "completed":
+        order.state = "completed"
+        _touch(order, principal)
+
+
+async def fail_order(
+    session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal
+) -> None:
+    """Record why the order failed and remove what it had made, so that nothing stays half-made.
+    A customer it found (rather than created), or one that has other agreements, stays."""
+    order, _ = await _lock(session, order_id)
+    if order.subscription_ids:
+        await session.execute(
+            delete(Subscription).where(Subscription.id.in_([uuid.UUID(i) for i in order.subscription_ids]))
+        )
+    if order.agreement_id is not None:
+        await session.execute(delete(Agreement).where(Agreement.id == order.agreement_id))
+    customer_id, created = order.customer_id, order.customer_created
+    order.subscription_ids, order.agreement_id, order.customer_id = [], None, None
+    order.customer_created = False
+    order.state, order.failure_reason = "failed", reason
+    _touch(order, principal)
+    await session.flush()
+    if customer_id is not None and created:
+        others = await session.scalar(
+            select(func.count()).select_from(Agreement).where(Agreement.customer_id == customer_id)
+        )
+        if not others:
+            await session.execute(delete(Customer).where(Customer.id == customer_id))
+
+
+async def start_onboarding(client: Client, *, order: Order, principal: Principal, task_queue: str) -> None:
+    """Start the order's Onboarding workflow; starting it again is harmless."""
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            ONBOARDING_WORKFLOW,
+            OrderStep(order_id=order.id, principal=principal),
+            id=order.workflow_id,
+            task_queue=task_queue,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(ORDER_REF, order.order_ref)]),
+        )
+
+
+async def place_order(
+    sessions: async_sessionmaker[AsyncSession],
+    client: Client,
+    *,
+    request: OrderRequest,
+    principal: Principal,
+    task_queue: str,
+) -> tuple[Order, bool]:
+    """Record the order, then start its workflow. Returns (order, created). An order stored but not
+    yet started (the process died in between) is started when it is placed again."""
+    async with unit_of_work(sessions) as session:
+        order, created = await record_order(session, request=request, principal=principal)
+    if order.state == "received":
+        await start_onboarding(client, order=order, principal=principal, task_queue=task_queue)
+    return order, created

@@ -1,0 +1,1 @@
+"""Temporal activities: thin, idempotent units that call the services, one transaction each."""

@@ -1,0 +1,1 @@
+"""The HTTP front: thin routes that read PostgreSQL and start Temporal workflows."""

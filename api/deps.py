@@ -1,0 +1,43 @@
+"""What a route needs, as Annotated dependencies: the unit of work, the Temporal client, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from accord.config import Settings, get_settings
+from accord.db import unit_of_work
+from accord.principal import DEVELOPMENT_PRINCIPAL, Principal
+
+
+def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    return sessions
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed when the route returns without error."""
+    async with unit_of_work(get_sessions(request)) as session:
+        yield session
+
+
+def get_temporal(request: Request) -> Client:
+    client: Client = request.app.state.temporal
+    return client
+
+
+def get_principal() -> Principal:
+    """The calling principal (who, through which channel). Access control lands here, and only here;
+    until it does, every call is the development principal."""
+    return DEVELOPMENT_PRINCIPAL
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

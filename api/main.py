@@ -1,0 +1,46 @@
+"""The Accord API: `uvicorn api.main:app`. OpenAPI docs at /docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from accord.config import get_settings
+from accord.db import create_engine, sessionmaker
+from accord.logs import configure_logging
+from accord.temporal import connect
+from api import problems
+from api.middleware import RequestIdMiddleware
+from api.routes import agreements, catalogue, customers, health, orders
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    engine = create_engine(settings)
+    app.state.sessions = sessionmaker(engine)
+    app.state.temporal = await connect(settings)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app() -> FastAPI:
+    configure_logging(get_settings())
+    app = FastAPI(
+        title="Accord",
+        summary="Customer care and billing for digital service providers",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    problems.install(app)
+    for router in (health.router, orders.router, customers.router, agreements.router, catalogue.router):
+        app.include_router(router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,97 @@
+"""RFC 9457 problem+json for every error, with a field-level list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from accord.errors import AccordError, FieldError
+
+log = structlog.get_logger("accord.api")
+PROBLEM_TYPES = "https://accord.dev/problems/"
+
+
+class ProblemResponse(JSONResponse):
+    media_type = "application/problem+json"
+
+
+def problem(
+    request: Request,
+    *,
+    status: int,
+    title: str,
+    slug: str,
+    detail: str,
+    errors: list[FieldError] = (),  # type: ignore[assignment]
+) -> ProblemResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPES + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = [{"field": e.field, "detail": e.detail} for e in errors]
+    return ProblemResponse(body, status_code=status)
+
+
+def field_name(loc: tuple[int | str, ...]) -> str:
+    """('body', 'items', 1, 'offeringCode') → 'items[1].offeringCode'."""
+    name = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AccordError)
+    async def domain_error(request: Request, exc: AccordError) -> ProblemResponse:
+        return problem(
+            request, status=exc.status, title=exc.title, slug=exc.slug, detail=exc.detail, errors=exc.errors
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> ProblemResponse:
+        errors = [
+            FieldError(field_name(tuple(e["loc"])), e["msg"].removeprefix("Value error, "))
+            for e in exc.errors()
+        ]
+        return problem(
+            request,
+            status=422,
+            title="Invalid input",
+            slug="invalid-input",
+            detail="the request has invalid fields",
+            errors=errors,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> ProblemResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return problem(
+            request,
+            status=exc.status_code,
+            title=title,
+            slug=title.lower().replace(" ", "-"),
+            detail=str(exc.detail),
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> ProblemResponse:
+        log.exception("unhandled error", path=request.url.path)
+        return problem(
+            request,
+            status=500,
+            title="Internal error",
+            slug="internal",
+            detail="an unexpected error occurred",
+        )

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from accord.errors import InvalidInput
+from accord.models import Customer
+from accord.schemas.common import Page
+from accord.schemas.customers import CustomerView
+from accord.services import customers
+from api.deps import SessionDep
+from api.etag import set_etag
+
+router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
+
+
+def customer_view(customer: Customer) -> CustomerView:
+    return CustomerView(
+        id=customer.id,
+        href=f"/api/v1/customers/{customer.id}",
+        customer_number=customer.customer_number,
+        type=customer.kind,
+        given_name=customer.given_name,
+        family_name=customer.family_name,
+        trading_name=customer.trading_name,
+        email=customer.email,
+        phone=customer.phone,
+        addresses=customer.addresses,
+        characteristics=customer.characteristics,
+        external_ref=customer.external_ref,
+        status=customer.status,
+        created_at=customer.created_at,
+        updated_at=customer.updated_at,
+        created_by=customer.created_by,
+        updated_by=customer.updated_by,
+        version=customer.version,
+    )
+
+
+def encode_cursor(customer: Customer) -> str:
+    raw = f"{customer.created_at.isoformat()}|{customer.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created_at, customer_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(created_at), uuid.UUID(customer_id)
+    except ValueError as exc:
+        raise InvalidInput("cursor is not one this API gave out", []) from exc
+
+
+@router.get("", response_model=Page[CustomerView])
+async def list_customers(
+    session: SessionDep,
+    external_ref: Annotated[str | None, Query(alias="externalRef", max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(description="nextCursor of the previous page")] = None,
+) -> Page[CustomerView]:
+    """Customers, oldest first (ties broken by id). Page with `cursor` (stable while others insert)
+    or with `offset`."""
+    rows, total = await customers.list_customers(
+        session,
+        external_ref=external_ref,
+        limit=limit,
+        offset=offset,
+        after=decode_cursor(cursor) if cursor else None,
+    )
+    return Page[CustomerView](
+        items=[customer_view(c) for c in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=encode_cursor(rows[-1]) if len(rows) == limit else None,
+    )
+
+
+@router.get("/{customer_id}", response_model=CustomerView)
+async def get_customer(customer_id: uuid.UUID, session: SessionDep, response: Response) -> CustomerView:
+    customer = await customers.get_customer(session, customer_id)
+    set_etag(response, customer.version)
+    return customer_view(customer)

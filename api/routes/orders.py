@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from accord.config import Settings
+from accord.models import Order
+from accord.schemas.orders import OrderRequest, OrderView
+from accord.services import orders
+from accord.temporal import workflow_url
+from api.deps import PrincipalDep, SessionDep, SessionsDep, SettingsDep, TemporalDep
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+
+def order_view(order: Order, settings: Settings) -> OrderView:
+    return OrderView(
+        order_ref=order.order_ref,
+        state=order.state,
+        failure_reason=order.failure_reason,
+        customer_id=order.customer_id,
+        agreement_id=order.agreement_id,
+        subscription_ids=order.subscription_ids,
+        workflow_id=order.workflow_id,
+        workflow_url=workflow_url(settings, order.workflow_id),
+        links={
+            "self": f"/api/v1/orders/{order.order_ref}",
+            **({"customer": f"/api/v1/customers/{order.customer_id}"} if order.customer_id else {}),
+            **({"agreement": f"/api/v1/agreements/{order.agreement_id}"} if order.agreement_id else {}),
+        },
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=OrderView,
+    responses={200: {"description": "the same order was placed before: its current state"}},
+)
+async def place_order(
+    body: OrderRequest,
+    response: Response,
+    sessions: SessionsDep,
+    temporal: TemporalDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> OrderView:
+    """Validate the whole order, record it, and start its Onboarding workflow (202). Placing the same
+    orderRef with the same body again answers 200 with the order as it stands; another body is a 409."""
+    order, created = await orders.place_order(
+        sessions, temporal, request=body, principal=principal, task_queue=settings.task_queue
+    )
+    response.status_code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/orders/{order.order_ref}"
+    return order_view(order, settings)
+
+
+@router.get("/{order_ref}", response_model=OrderView)
+async def get_order(order_ref: str, session: SessionDep, settings: SettingsDep) -> OrderView:
+    return order_view(await orders.get_order(session, order_ref), settings)

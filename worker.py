@@ -1,0 +1,58 @@
+"""The Temporal worker: runs Accord's workflows and activities. `python worker.py`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from accord.config import Settings, get_settings
+from accord.db import create_engine, sessionmaker
+from accord.logs import configure_logging
+from accord.temporal import connect
+from activities.onboarding import OnboardingActivities
+from workflows.onboarding import Onboarding
+
+log = structlog.get_logger("accord.worker")
+
+
+def build_worker(client: Client, task_queue: str, activities: OnboardingActivities) -> Worker:
+    """Every workflow and activity Accord runs, on one task queue."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[Onboarding],
+        activities=[
+            activities.onboard_customer,
+            activities.onboard_agreement,
+            activities.onboard_subscriptions,
+            activities.complete_order,
+            activities.fail_order,
+        ],
+        max_concurrent_workflow_tasks=100,
+        max_concurrent_activities=100,
+        max_concurrent_local_activities=200,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    engine = create_engine(settings, pool_size=20)
+    client = await connect(settings)
+    worker = build_worker(client, settings.task_queue, OnboardingActivities(sessionmaker(engine)))
+    log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_target)
+    try:
+        await worker.run()
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings)
+    asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Temporal workflows: deterministic orchestration of activities, no I/O of their own."""
