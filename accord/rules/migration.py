@@ -13,6 +13,8 @@ from accord.schemas.orders import OrderRequest
 
 _T = TypeVar("_T")
 CURRENCY = "USD"
+MAX_TENURE_MONTHS = 1200
+MAX_MONTHLY_CHARGE = Decimal(100_000)
 # Column → (value that means "has it", offering code), in the order items are listed.
 SERVICES: list[tuple[str, str, str]] = [
     ("PhoneService", "Yes", "phone-line"),
@@ -56,8 +58,8 @@ def row_to_order(row: Mapping[str, str], list_prices: Mapping[str, Decimal], tod
         tenure = int(_field(row, "tenure"))
     except ValueError as exc:
         raise RowError(f"tenure {row.get('tenure')!r} is not a whole number of months") from exc
-    if tenure < 0:
-        raise RowError(f"tenure {tenure} is negative")
+    if not 0 <= tenure <= MAX_TENURE_MONTHS:
+        raise RowError(f"tenure {tenure} is not between 0 and {MAX_TENURE_MONTHS} months")
     contract = _lookup(CONTRACT_MONTHS, row, "Contract")
     payment_type, automatic = _lookup(PAYMENT_METHODS, row, "PaymentMethod")
     paperless = _lookup({"Yes": True, "No": False}, row, "PaperlessBilling")
@@ -113,6 +115,10 @@ def _money(row: Mapping[str, str], column: str) -> Decimal:
         amount = Decimal(_field(row, column))
     except InvalidOperation as exc:
         raise RowError(f"{column} {row.get(column)!r} is not an amount") from exc
-    if not amount.is_finite() or amount < 0 or not fits_minor_unit(amount, CURRENCY):
+    if (
+        not amount.is_finite()
+        or not 0 <= amount <= MAX_MONTHLY_CHARGE
+        or not fits_minor_unit(amount, CURRENCY)
+    ):
         raise RowError(f"{column} {amount} is not a valid monthly charge")
     return amount

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 # ISO 4217 minor units for the currencies Accord accepts.
 MINOR_UNITS: dict[str, int] = {
@@ -28,7 +28,8 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 
 def fits_minor_unit(amount: Decimal, currency: str) -> bool:
     """True when `amount` has no more decimals than the currency allows."""
-    return amount == amount.quantize(minor_unit(currency), rounding=ROUND_DOWN)
+    exponent = amount.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and -exponent <= MINOR_UNITS[currency]
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:

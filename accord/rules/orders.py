@@ -14,44 +14,38 @@ from accord.schemas.orders import OrderItem, OrderRequest
 
 
 def check_order(order: OrderRequest, catalogue: Mapping[str, OfferingTerms]) -> list[FieldError]:
-    """Every reason the order cannot be fulfilled, each naming the field at fault."""
+    """Every reason the order cannot be fulfilled, each naming the field at fault, in item order."""
     currency = order.agreement.currency
     if not is_known_currency(currency):
         return [FieldError("agreement.currency", f"{currency} is not a currency Accord accepts")]
+    found = [(i, item, catalogue.get(item.offering_code)) for i, item in enumerate(order.items)]
+    access_families = {o.family for _, _, o in found if o is not None and o.active and o.kind == "access"}
+    seen_access: set[str] = set()
     errors: list[FieldError] = []
-    access_families: dict[str, int] = {}
-    known: list[tuple[int, OfferingTerms]] = []
-    for i, item in enumerate(order.items):
-        offering = catalogue.get(item.offering_code)
+    for i, item, offering in found:
+        field = f"items[{i}].offeringCode"
         if offering is None or not offering.active:
-            errors.append(
-                FieldError(f"items[{i}].offeringCode", f"no offering {item.offering_code!r} on sale")
-            )
+            errors.append(FieldError(field, f"no offering {item.offering_code!r} on sale"))
             continue
-        known.append((i, offering))
         if offering.currency != currency:
             errors.append(
                 FieldError(
-                    f"items[{i}].offeringCode",
-                    f"{offering.code} is priced in {offering.currency}, the agreement is in {currency}",
+                    field, f"{offering.code} is priced in {offering.currency}, the agreement is in {currency}"
                 )
             )
         if offering.kind == "access":
-            if offering.family in access_families:
-                errors.append(
-                    FieldError(f"items[{i}].offeringCode", f"a second {offering.family} access offering")
-                )
-            access_families.setdefault(offering.family, i)
-        errors.extend(_price_errors(i, item, offering, currency))
-    for i, offering in known:
-        if offering.kind == "addon" and offering.family not in access_families:
+            if offering.family in seen_access:
+                errors.append(FieldError(field, f"a second {offering.family} access offering"))
+            seen_access.add(offering.family)
+        elif offering.family not in access_families:
             errors.append(
                 FieldError(
-                    f"items[{i}].offeringCode",
+                    field,
                     f"{offering.code} is an add-on: it needs {offering.family} access in the same order",
                 )
             )
-    return sorted(errors, key=lambda e: e.field)
+        errors.extend(_price_errors(i, item, offering, currency))
+    return errors
 
 
 def _price_errors(i: int, item: OrderItem, offering: OfferingTerms, currency: str) -> list[FieldError]:

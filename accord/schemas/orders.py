@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, model_validator
+from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_serializer, model_validator
 
 from accord.principal import Principal
 from accord.schemas.common import Address, ApiModel, Characteristic, CurrencyCode, Name
@@ -59,9 +59,19 @@ class OrderAgreement(ApiModel):
 
 class OrderItem(ApiModel):
     offering_code: Ref
-    price_adjustment: Decimal = Field(default=Decimal("0"), description="added to the list price, each month")
+    price_adjustment: Decimal = Field(
+        default=Decimal("0"),
+        max_digits=16,
+        decimal_places=4,
+        description="added to the list price, each month",
+    )
     start_date: date | None = Field(default=None, description="for migrated services; default: today")
     end_date: date | None = Field(default=None, description="for migrated services that have ended")
+
+    @field_serializer("price_adjustment")
+    def _canonical_amount(self, amount: Decimal) -> str:
+        """-2.5 and -2.50 are the same amount, written the same way (so an order hashes the same)."""
+        return format(amount.normalize(), "f")
 
     @model_validator(mode="after")
     def _period_is_ordered(self) -> OrderItem:

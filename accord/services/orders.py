@@ -168,18 +168,17 @@ async def fail_order(
     """Record why the order failed and remove what it had made, so that nothing stays half-made.
     A customer it found (rather than created), or one that has other agreements, stays."""
     order, _ = await _lock(session, order_id)
-    if order.subscription_ids:
-        await session.execute(
-            delete(Subscription).where(Subscription.id.in_([uuid.UUID(i) for i in order.subscription_ids]))
-        )
-    if order.agreement_id is not None:
-        await session.execute(delete(Agreement).where(Agreement.id == order.agreement_id))
-    customer_id, created = order.customer_id, order.customer_created
+    subscription_ids = [uuid.UUID(i) for i in order.subscription_ids]
+    agreement_id, customer_id, created = order.agreement_id, order.customer_id, order.customer_created
     order.subscription_ids, order.agreement_id, order.customer_id = [], None, None
     order.customer_created = False
     order.state, order.failure_reason = "failed", reason
     _touch(order, principal)
-    await session.flush()
+    await session.flush()  # the order lets go of the rows before they are removed
+    if subscription_ids:
+        await session.execute(delete(Subscription).where(Subscription.id.in_(subscription_ids)))
+    if agreement_id is not None:
+        await session.execute(delete(Agreement).where(Agreement.id == agreement_id))
     if customer_id is not None and created:
         others = await session.scalar(
             select(func.count()).select_from(Agreement).where(Agreement.customer_id == customer_id)

@@ -1,0 +1,236 @@
+"""The shop's onboarding through the API, against real PostgreSQL and Temporal."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from accord.models import Agreement, Customer, Offering, Order, Subscription
+from accord.principal import DEVELOPMENT_PRINCIPAL
+from accord.schemas.orders import OrderRequest
+from accord.services import orders
+from activities.onboarding import OnboardingActivities
+from tests.conftest import shop_order, unique
+from tests.integration.helpers import wait_for_order
+from worker import build_worker
+
+
+async def count(sessions: async_sessionmaker[AsyncSession], model: Any, *where: Any) -> int:
+    async with sessions() as session:
+        return (await session.scalar(select(func.count()).select_from(model).where(*where))) or 0
+
+
+class TestHappyPath:
+    async def test_order_creates_customer_agreement_and_subscriptions(self, api: httpx.AsyncClient) -> None:
+        order = shop_order()
+        response = await api.post("/api/v1/orders", json=order)
+
+        assert response.status_code == 202
+        accepted = response.json()
+        assert accepted["orderRef"] == order["orderRef"]
+        assert accepted["state"] in ("received", "inProgress", "completed")
+        assert accepted["workflowUrl"] == (
+            f"http://127.0.0.1:8233/namespaces/default/workflows/onboarding-{order['orderRef']}"
+        )
+        assert response.headers["Location"] == f"/api/v1/orders/{order['orderRef']}"
+
+        done = await wait_for_order(api, order["orderRef"])
+        assert done["state"] == "completed"
+        assert done["failureReason"] is None
+        assert len(done["subscriptionIds"]) == 2
+
+        customer = (await api.get(f"/api/v1/customers/{done['customerId']}")).json()
+        assert customer["givenName"] == "Ada"
+        assert customer["familyName"] == "Lovelace"
+        assert customer["email"] == "ada@example.com"
+        assert customer["externalRef"] == order["customer"]["externalRef"]
+        assert customer["customerNumber"].startswith("C")
+        assert customer["status"] == "active"
+        assert customer["addresses"][0]["city"] == "London"
+        assert customer["characteristics"] == [{"name": "segment", "value": "residential"}]
+        assert customer["createdBy"] == "developer@development"
+
+        response = await api.get(f"/api/v1/agreements/{done['agreementId']}")
+        assert response.headers["ETag"] == 'W/"1"'
+        agreement = response.json()
+        assert agreement["customerId"] == done["customerId"]
+        assert agreement["currency"] == "USD"
+        assert agreement["billCycle"] == {"frequency": "monthly", "billDay": 15}
+        assert agreement["paymentMethod"] == {
+            "type": "creditCard",
+            "details": {"automatic": True, "last4": "4242"},
+        }
+        assert agreement["commitmentTerm"] == 12
+        assert agreement["commitmentEndDate"] is not None
+        # fiber 50.00 - 5.00 + streaming TV 10.00
+        assert agreement["monthlyRecurringCharge"] == "55.00"
+        prices = {
+            s["offeringCode"]: (s["listPrice"], s["priceAdjustment"], s["price"])
+            for s in agreement["subscriptions"]
+        }
+        assert prices == {
+            "fiber-optic": ("50.00", "-5.00", "45.00"),
+            "streaming-tv": ("10.00", "0.00", "10.00"),
+        }
+        assert {s["status"] for s in agreement["subscriptions"]} == {"active"}
+
+    async def test_customer_found_by_external_reference(self, api: httpx.AsyncClient) -> None:
+        order = shop_order()
+        await api.post("/api/v1/orders", json=order)
+        done = await wait_for_order(api, order["orderRef"])
+
+        found = (
+            await api.get("/api/v1/customers", params={"externalRef": order["customer"]["externalRef"]})
+        ).json()
+        assert found["total"] == 1
+        assert [c["id"] for c in found["items"]] == [done["customerId"]]
+
+    async def test_second_order_for_same_customer_opens_second_agreement(
+        self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        first = shop_order()
+        second = shop_order(customer=first["customer"], items=[{"offeringCode": "phone-line"}])
+        await api.post("/api/v1/orders", json=first)
+        await api.post("/api/v1/orders", json=second)
+        one, two = await wait_for_order(api, first["orderRef"]), await wait_for_order(api, second["orderRef"])
+
+        assert one["customerId"] == two["customerId"]
+        assert one["agreementId"] != two["agreementId"]
+        assert await count(sessions, Customer, Customer.external_ref == first["customer"]["externalRef"]) == 1
+        assert await count(sessions, Agreement, Agreement.customer_id == one["customerId"]) == 2
+
+
+class TestValidation:
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            (lambda o: o["items"].append({"offeringCode": "no-such-thing"}), "items[2].offeringCode"),
+            (lambda o: o.update(items=[{"offeringCode": "streaming-tv"}]), "items[0].offeringCode"),
+            (lambda o: o["agreement"].update(currency="EUR"), "items[0].offeringCode"),
+            (lambda o: o["customer"].update(email="ada-at-example.com"), "customer.email"),
+            (lambda o: o["items"][0].update(priceAdjustment="-5.001"), "items[0].priceAdjustment"),
+            (lambda o: o["agreement"].update(commitmentTerm=6), "agreement.commitmentTerm"),
+            (lambda o: o["agreement"]["billCycle"].update(billDay=31), "agreement.billCycle.billDay"),
+            (lambda o: o.update(items=[]), "items"),
+            (lambda o: o["customer"].update(type="organisation"), "customer"),
+        ],
+        ids=[
+            "unknown-offering",
+            "addon-without-access",
+            "currency-mismatch",
+            "malformed-email",
+            "too-many-decimals",
+            "bad-commitment-term",
+            "bill-day-out-of-range",
+            "no-items",
+            "organisation-without-name",
+        ],
+    )
+    async def test_bad_order_is_refused_naming_the_field_and_stores_nothing(
+        self, api: httpx.AsyncClient, change: Any, field: str
+    ) -> None:
+        order = shop_order()
+        change(order)
+        response = await api.post("/api/v1/orders", json=order)
+
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["status"] == 422
+        assert field in [e["field"] for e in problem["errors"]], problem
+        assert (await api.get(f"/api/v1/orders/{order['orderRef']}")).status_code == 404
+
+    async def test_malformed_json_is_a_422_not_a_500(self, api: httpx.AsyncClient) -> None:
+        response = await api.post(
+            "/api/v1/orders", content=b'{"orderRef": ', headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422
+        assert response.json()["title"] == "Invalid input"
+
+    async def test_unknown_customer_is_a_problem_404(self, api: httpx.AsyncClient) -> None:
+        response = await api.get("/api/v1/customers/00000000-0000-0000-0000-000000000000")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"] == "no customer 00000000-0000-0000-0000-000000000000"
+
+
+class TestDuplicateOrderRef:
+    async def test_same_body_answers_with_the_existing_order(
+        self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        order = shop_order()
+        first = await api.post("/api/v1/orders", json=order)
+        done = await wait_for_order(api, order["orderRef"])
+        # The same order, its keys written in another order, is the same order.
+        again = await api.post("/api/v1/orders", json=dict(reversed(list(order.items()))))
+
+        assert first.status_code == 202
+        assert again.status_code == 200
+        assert again.json()["customerId"] == done["customerId"]
+        assert again.json()["state"] == "completed"
+        assert await count(sessions, Customer, Customer.external_ref == order["customer"]["externalRef"]) == 1
+        assert await count(sessions, Subscription, Subscription.agreement_id == done["agreementId"]) == 2
+
+    async def test_different_body_is_a_conflict(self, api: httpx.AsyncClient) -> None:
+        order = shop_order()
+        await api.post("/api/v1/orders", json=order)
+        changed = copy.deepcopy(order)
+        changed["items"][0]["priceAdjustment"] = "-10.00"
+
+        response = await api.post("/api/v1/orders", json=changed)
+        assert response.status_code == 409
+        assert response.headers["content-type"] == "application/problem+json"
+        assert order["orderRef"] in response.json()["detail"]
+
+    async def test_concurrent_identical_orders_create_one_order(
+        self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        order = shop_order()
+        responses = await asyncio.gather(*(api.post("/api/v1/orders", json=order) for _ in range(5)))
+
+        assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 202]
+        done = await wait_for_order(api, order["orderRef"])
+        assert done["state"] == "completed"
+        assert await count(sessions, Order, Order.order_ref == order["orderRef"]) == 1
+        assert await count(sessions, Customer, Customer.external_ref == order["customer"]["externalRef"]) == 1
+
+
+class TestUnfulfillableOrder:
+    async def test_offering_withdrawn_after_intake_fails_the_order_and_leaves_nothing(
+        self,
+        api: httpx.AsyncClient,
+        sessions: async_sessionmaker[AsyncSession],
+        temporal_client: Client,
+    ) -> None:
+        """An order accepted while its offering was on sale, whose offering is withdrawn before the
+        workflow runs: the order fails with the reason, and its customer and agreement are removed."""
+        code = unique("promo")
+        async with sessions() as session, session.begin():
+            promo = Offering(code=code, name="Promo", kind="access", family="internet", currency="USD")
+            promo.monthly_price, promo.created_by, promo.updated_by = Decimal("1.00"), "test", "test"
+            session.add(promo)
+        request = OrderRequest.model_validate(shop_order(items=[{"offeringCode": code}]))
+        queue = unique("no-worker-yet")
+        await orders.place_order(
+            sessions, temporal_client, request=request, principal=DEVELOPMENT_PRINCIPAL, task_queue=queue
+        )
+        async with sessions() as session, session.begin():
+            await session.execute(update(Offering).where(Offering.code == code).values(status="retired"))
+
+        async with build_worker(temporal_client, queue, OnboardingActivities(sessions)):
+            failed = await wait_for_order(api, request.order_ref)
+
+        assert failed["state"] == "failed"
+        assert f"offering {code} is no longer on sale" in failed["failureReason"]
+        assert failed["customerId"] is None
+        assert failed["agreementId"] is None
+        assert failed["subscriptionIds"] == []
+        assert await count(sessions, Customer, Customer.external_ref == request.customer.external_ref) == 0
