@@ -13,9 +13,7 @@ from rich.table import Table
 from accord.config import get_settings
 from accord.logs import configure_logging
 
-app = typer.Typer(
-    help="Accord: customer care and billing for digital service providers.", no_args_is_help=True
-)
+app = typer.Typer(help="Accord: customer care and billing for digital service providers.", no_args_is_help=True)
 console = Console()
 
 

@@ -16,9 +16,7 @@ class Settings(BaseSettings):
     # Where the embedded PostgreSQL and Temporal keep their state.
     data_dir: Path = Path(".accord")
     # An external PostgreSQL; unset means the embedded one under data_dir.
-    database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "ACCORD_DATABASE_URL")
-    )
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "ACCORD_DATABASE_URL"))
     db_pool_size: int = 10
     db_max_overflow: int = 20
 

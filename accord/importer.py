@@ -142,9 +142,7 @@ class Importer:
                 self._finish(line, ref, "created" if state == "completed" else "failed", reason)
 
 
-async def import_file(
-    settings: Settings, path: Path, *, window: int = 200, show_progress: bool = True
-) -> ImportReport:
+async def import_file(settings: Settings, path: Path, *, window: int = 200, show_progress: bool = True) -> ImportReport:
     engine = create_engine(settings, pool_size=20)
     client = await connect(settings)
     try:

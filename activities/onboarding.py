@@ -33,26 +33,20 @@ class OnboardingActivities:
 
     @activity.defn(name="onboard_customer")
     async def onboard_customer(self, step: OrderStep) -> uuid.UUID:
-        return await self._run(
-            lambda s: orders.onboard_customer(s, order_id=step.order_id, principal=step.principal)
-        )
+        return await self._run(lambda s: orders.onboard_customer(s, order_id=step.order_id, principal=step.principal))
 
     @activity.defn(name="onboard_agreement")
     async def onboard_agreement(self, step: OrderStep) -> uuid.UUID:
         today = business_today()
         return await self._run(
-            lambda s: orders.onboard_agreement(
-                s, order_id=step.order_id, today=today, principal=step.principal
-            )
+            lambda s: orders.onboard_agreement(s, order_id=step.order_id, today=today, principal=step.principal)
         )
 
     @activity.defn(name="onboard_subscriptions")
     async def onboard_subscriptions(self, step: OrderStep) -> list[uuid.UUID]:
         today = business_today()
         return await self._run(
-            lambda s: orders.onboard_subscriptions(
-                s, order_id=step.order_id, today=today, principal=step.principal
-            )
+            lambda s: orders.onboard_subscriptions(s, order_id=step.order_id, today=today, principal=step.principal)
         )
 
     @activity.defn(name="complete_order")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
@@ -25,6 +27,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_reader(request: Request) -> AsyncIterator[AsyncConnection[Any]]:
+    """A connection for single-statement reads, outside any transaction (the fast path for GETs)."""
+    pool: AsyncConnectionPool[AsyncConnection[Any]] = request.app.state.reads
+    async with pool.connection() as connection:
+        yield connection
+
+
 def get_temporal(request: Request) -> Client:
     client: Client = request.app.state.temporal
     return client
@@ -37,6 +46,7 @@ def get_principal() -> Principal:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReaderDep = Annotated[AsyncConnection[Any], Depends(get_reader)]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from accord.config import get_settings
-from accord.db import create_engine, sessionmaker
+from accord.db import create_engine, open_read_pool, sessionmaker
 from accord.logs import configure_logging
 from accord.temporal import connect
 from api import problems
@@ -21,11 +21,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     engine = create_engine(settings)
     app.state.sessions = sessionmaker(engine)
+    app.state.reads = await open_read_pool(settings)
     app.state.temporal = await connect(settings)
     try:
         yield
     finally:
         await engine.dispose()
+        await app.state.reads.close()
 
 
 def create_app() -> FastAPI:

@@ -55,16 +55,11 @@ def field_name(loc: tuple[int | str, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(AccordError)
     async def domain_error(request: Request, exc: AccordError) -> ProblemResponse:
-        return problem(
-            request, status=exc.status, title=exc.title, slug=exc.slug, detail=exc.detail, errors=exc.errors
-        )
+        return problem(request, status=exc.status, title=exc.title, slug=exc.slug, detail=exc.detail, errors=exc.errors)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> ProblemResponse:
-        errors = [
-            FieldError(field_name(tuple(e["loc"])), e["msg"].removeprefix("Value error, "))
-            for e in exc.errors()
-        ]
+        errors = [FieldError(field_name(tuple(e["loc"])), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
         return problem(
             request,
             status=422,

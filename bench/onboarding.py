@@ -276,9 +276,7 @@ class Platform:
             for child in launcher.children():
                 with contextlib.suppress(psutil.Error):
                     command = " ".join(child.cmdline())
-                    part = next(
-                        (name for key, name in PARTS if key in command), Path(child.name()).name or "other"
-                    )
+                    part = next((name for key, name in PARTS if key in command), Path(child.name()).name or "other")
                     add(part, tree(child))
         add("bench", [psutil.Process()])
         return used
@@ -488,9 +486,7 @@ async def wait_for_health(port: int, platform: Platform, within: float) -> None:
 # --- The phases
 
 
-async def temporal_ceiling(
-    settings: Settings, count: int, *, in_flight: int, within: float
-) -> CeilingFigures:
+async def temporal_ceiling(settings: Settings, count: int, *, in_flight: int, within: float) -> CeilingFigures:
     """`count` no-op workflows (one no-op activity each) on a task queue of their own, run by a worker
     in this process, at most `in_flight` at a time."""
     figures = CeilingFigures(workflows=count)
@@ -560,10 +556,7 @@ async def read_totals(url: str, expected: Decimal) -> tuple[Totals, list[str]]:
         )
         row = await cursor.fetchone()
         assert row is not None
-        ids = [
-            str(r[0])
-            for r in await (await conn.execute("SELECT id FROM customers LIMIT %s", [1000])).fetchall()
-        ]
+        ids = [str(r[0]) for r in await (await conn.execute("SELECT id FROM customers LIMIT %s", [1000])).fetchall()]
     totals = Totals(
         customers=row[0],
         agreements=row[1],
@@ -668,9 +661,7 @@ def benchmark(args: argparse.Namespace, results: Results, stamp: str) -> None:
                 lambda: temporal_ceiling(settings, work.rows, in_flight=args.in_flight, within=within),
             )
             phase(f"import of {work.path.name}")
-            results.import_ = measured(
-                results, launcher, "import", lambda: run_import(settings, work, within=within)
-            )
+            results.import_ = measured(results, launcher, "import", lambda: run_import(settings, work, within=within))
             if results.ceiling.per_second:
                 results.import_.ratio_to_ceiling = results.import_.per_second / results.ceiling.per_second
             results.totals, ids = run_async(lambda: read_totals(url, work.expected_monthly_recurring))
@@ -681,9 +672,7 @@ def benchmark(args: argparse.Namespace, results: Results, stamp: str) -> None:
                 results,
                 launcher,
                 "reads",
-                lambda: hammer(
-                    args.api_port, ids, clients=args.clients, warmup=args.warmup, duration=args.duration
-                ),
+                lambda: hammer(args.api_port, ids, clients=args.clients, warmup=args.warmup, duration=args.duration),
                 uvloop=True,
             )
             if platform.exited() is not None:
@@ -760,8 +749,7 @@ def report(results: Results) -> str:
     for name, parts in results.cpu.items():
         used = ", ".join(f"{part} {percent:.0f}" for part, percent in parts.items())
         lines.append(
-            f"CPU during {name:<8} (% of one core; {os.cpu_count()} cores): {used}"
-            f"  (total {sum(parts.values()):.0f})"
+            f"CPU during {name:<8} (% of one core; {os.cpu_count()} cores): {used}  (total {sum(parts.values()):.0f})"
         )
     lines.append("=" * 100)
     if results.error:
@@ -773,12 +761,8 @@ def report(results: Results) -> str:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--csv", type=Path, default=DEFAULT_CSV, help="telco churn CSV (default: %(default)s)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="telco churn CSV (default: %(default)s)")
     parser.add_argument("--rows", type=int, default=None, help="use only the first N rows (quick run)")
     parser.add_argument("--api-port", type=int, default=18000)
     parser.add_argument("--temporal-port", type=int, default=17233)

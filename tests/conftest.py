@@ -92,17 +92,16 @@ async def worker(
 
 
 @pytest.fixture(scope="session")
-async def api(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], temporal_client: Client, worker: None
-) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the API app, with a worker running behind it."""
+async def api(settings: Settings, worker: None) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the API app (started as uvicorn starts it), with a worker running behind it."""
     from api.main import create_app
 
     app = create_app()
-    app.state.sessions = sessions
-    app.state.temporal = temporal_client
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://accord.test") as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://accord.test") as client,
+    ):
         yield client
 
 

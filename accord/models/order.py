@@ -13,9 +13,7 @@ class Order(Audited, Base):
     """A client's request (the shop's onboarding order), what it asked for and what it created."""
 
     __tablename__ = "orders"
-    __table_args__ = (
-        CheckConstraint("state IN ('received', 'inProgress', 'completed', 'failed')", name="state"),
-    )
+    __table_args__ = (CheckConstraint("state IN ('received', 'inProgress', 'completed', 'failed')", name="state"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     order_ref: Mapped[str] = mapped_column(String(100), unique=True)

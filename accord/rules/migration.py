@@ -115,10 +115,6 @@ def _money(row: Mapping[str, str], column: str) -> Decimal:
         amount = Decimal(_field(row, column))
     except InvalidOperation as exc:
         raise RowError(f"{column} {row.get(column)!r} is not an amount") from exc
-    if (
-        not amount.is_finite()
-        or not 0 <= amount <= MAX_MONTHLY_CHARGE
-        or not fits_minor_unit(amount, CURRENCY)
-    ):
+    if not amount.is_finite() or not 0 <= amount <= MAX_MONTHLY_CHARGE or not fits_minor_unit(amount, CURRENCY):
         raise RowError(f"{column} {amount} is not a valid monthly charge")
     return amount

@@ -29,9 +29,7 @@ def check_order(order: OrderRequest, catalogue: Mapping[str, OfferingTerms]) -> 
             continue
         if offering.currency != currency:
             errors.append(
-                FieldError(
-                    field, f"{offering.code} is priced in {offering.currency}, the agreement is in {currency}"
-                )
+                FieldError(field, f"{offering.code} is priced in {offering.currency}, the agreement is in {currency}")
             )
         if offering.kind == "access":
             if offering.family in seen_access:

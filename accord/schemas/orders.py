@@ -42,9 +42,7 @@ class BillCycle(ApiModel):
 
 class PaymentMethod(ApiModel):
     type: PaymentMethodType
-    automatic: bool = Field(
-        default=False, description="collected by the provider (direct debit, card on file)"
-    )
+    automatic: bool = Field(default=False, description="collected by the provider (direct debit, card on file)")
     details: dict[str, str] = Field(default_factory=dict, max_length=20)
 
 

@@ -47,9 +47,7 @@ async def open_agreement(
     return agreement.id
 
 
-async def get_agreement(
-    session: AsyncSession, agreement_id: uuid.UUID
-) -> tuple[Agreement, list[Subscription]]:
+async def get_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> tuple[Agreement, list[Subscription]]:
     agreement = await session.get(Agreement, agreement_id)
     if agreement is None:
         raise NotFound(f"no agreement {agreement_id}")

@@ -32,15 +32,11 @@ def onboarding_workflow_id(order_ref: str) -> str:
 
 def request_hash(request: OrderRequest) -> str:
     """SHA-256 of the order in canonical form: the same order however its JSON was written."""
-    canonical = json.dumps(
-        request.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
-    )
+    canonical = json.dumps(request.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def record_order(
-    session: AsyncSession, *, request: OrderRequest, principal: Principal
-) -> tuple[Order, bool]:
+async def record_order(session: AsyncSession, *, request: OrderRequest, principal: Principal) -> tuple[Order, bool]:
     """Store a new order, or return the one already stored under its orderRef. Returns (order,
     created). The same orderRef with another body is a conflict. Deduplication is the unique
     order_ref in PostgreSQL, so it holds however long ago the first order came."""
@@ -162,9 +158,7 @@ async def complete_order(session: AsyncSession, *, order_id: uuid.UUID, principa
         _touch(order, principal)
 
 
-async def fail_order(
-    session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal
-) -> None:
+async def fail_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> None:
     """Record why the order failed and remove what it had made, so that nothing stays half-made.
     A customer it found (rather than created), or one that has other agreements, stays."""
     order, _ = await _lock(session, order_id)

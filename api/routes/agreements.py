@@ -11,7 +11,7 @@ from accord.schemas.agreements import AgreementView, PaymentMethodView, Subscrip
 from accord.schemas.orders import BillCycle
 from accord.services import agreements
 from api.deps import SessionDep
-from api.etag import set_etag
+from api.responses import json_response
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
 
@@ -56,9 +56,8 @@ def agreement_view(a: Agreement, subscriptions: list[Subscription]) -> Agreement
 
 
 @router.get("/{agreement_id}", response_model=AgreementView)
-async def get_agreement(agreement_id: uuid.UUID, session: SessionDep, response: Response) -> AgreementView:
+async def get_agreement(agreement_id: uuid.UUID, session: SessionDep) -> Response:
     """The agreement with its subscriptions and its monthly recurring charge: the sum of its active
     subscriptions' list price plus adjustment."""
     agreement, subscriptions = await agreements.get_agreement(session, agreement_id)
-    set_etag(response, agreement.version)
-    return agreement_view(agreement, subscriptions)
+    return json_response(agreement_view(agreement, subscriptions), etag=agreement.version)

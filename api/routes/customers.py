@@ -3,7 +3,7 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
@@ -12,13 +12,14 @@ from accord.models import Customer
 from accord.schemas.common import Page
 from accord.schemas.customers import CustomerView
 from accord.services import customers
-from api.deps import SessionDep
-from api.etag import set_etag
+from api.deps import ReaderDep, SessionDep
+from api.responses import json_response
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 
-def customer_view(customer: Customer) -> CustomerView:
+def customer_view(customer: Customer | Any) -> CustomerView:
+    """From an ORM customer, or a row with the same columns."""
     return CustomerView(
         id=customer.id,
         href=f"/api/v1/customers/{customer.id}",
@@ -81,7 +82,6 @@ async def list_customers(
 
 
 @router.get("/{customer_id}", response_model=CustomerView)
-async def get_customer(customer_id: uuid.UUID, session: SessionDep, response: Response) -> CustomerView:
-    customer = await customers.get_customer(session, customer_id)
-    set_etag(response, customer.version)
-    return customer_view(customer)
+async def get_customer(customer_id: uuid.UUID, reader: ReaderDep) -> Response:
+    customer = await customers.read_customer(reader, customer_id)
+    return json_response(customer_view(customer), etag=customer.version)

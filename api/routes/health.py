@@ -26,6 +26,4 @@ async def health(sessions: SessionsDep, temporal: TemporalDep) -> JSONResponse:
         for name, r in zip(checks, results, strict=True)
     }
     healthy = all(v == "up" for v in status.values())
-    return JSONResponse(
-        {"status": "up" if healthy else "down", "checks": status}, status_code=200 if healthy else 503
-    )
+    return JSONResponse({"status": "up" if healthy else "down", "checks": status}, status_code=200 if healthy else 503)

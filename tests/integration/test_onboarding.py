@@ -73,8 +73,7 @@ class TestHappyPath:
         # fiber 50.00 - 5.00 + streaming TV 10.00
         assert agreement["monthlyRecurringCharge"] == "55.00"
         prices = {
-            s["offeringCode"]: (s["listPrice"], s["priceAdjustment"], s["price"])
-            for s in agreement["subscriptions"]
+            s["offeringCode"]: (s["listPrice"], s["priceAdjustment"], s["price"]) for s in agreement["subscriptions"]
         }
         assert prices == {
             "fiber-optic": ("50.00", "-5.00", "45.00"),
@@ -87,9 +86,7 @@ class TestHappyPath:
         await api.post("/api/v1/orders", json=order)
         done = await wait_for_order(api, order["orderRef"])
 
-        found = (
-            await api.get("/api/v1/customers", params={"externalRef": order["customer"]["externalRef"]})
-        ).json()
+        found = (await api.get("/api/v1/customers", params={"externalRef": order["customer"]["externalRef"]})).json()
         assert found["total"] == 1
         assert [c["id"] for c in found["items"]] == [done["customerId"]]
 

@@ -113,9 +113,7 @@ class TestCheckOrder:
         assert "XXX" in errors[0].detail
 
     def test_adjustment_finer_than_a_cent_is_refused(self) -> None:
-        errors = check_order(
-            make_order({"offeringCode": "phone-line", "priceAdjustment": "0.005"}), CATALOGUE
-        )
+        errors = check_order(make_order({"offeringCode": "phone-line", "priceAdjustment": "0.005"}), CATALOGUE)
         assert fields(errors) == ["items[0].priceAdjustment"]
 
     @pytest.mark.parametrize("adjustment", ["-1.50", "2", "-0.01", "0.10", "100.00"])
@@ -263,9 +261,7 @@ class TestRequestHash:
     def test_surrounding_whitespace_in_names_does_not_matter(self) -> None:
         padded = copy.deepcopy(self.BODY)
         padded["customer"]["givenName"] = "  Ada "
-        assert request_hash(OrderRequest.model_validate(padded)) == request_hash(
-            OrderRequest.model_validate(self.BODY)
-        )
+        assert request_hash(OrderRequest.model_validate(padded)) == request_hash(OrderRequest.model_validate(self.BODY))
 
     def test_a_changed_item_changes_the_hash(self) -> None:
         other_offering = copy.deepcopy(self.BODY)
@@ -283,13 +279,9 @@ class TestRequestHash:
     def test_a_changed_customer_changes_the_hash(self) -> None:
         other = copy.deepcopy(self.BODY)
         other["customer"]["familyName"] = "Byron"
-        assert request_hash(OrderRequest.model_validate(other)) != request_hash(
-            OrderRequest.model_validate(self.BODY)
-        )
+        assert request_hash(OrderRequest.model_validate(other)) != request_hash(OrderRequest.model_validate(self.BODY))
 
     def test_the_same_amount_written_another_way_hashes_the_same(self) -> None:
         other = copy.deepcopy(self.BODY)
         other["items"][1]["priceAdjustment"] = -2.5  # a JSON number instead of "-2.50"
-        assert request_hash(OrderRequest.model_validate(other)) == request_hash(
-            OrderRequest.model_validate(self.BODY)
-        )
+        assert request_hash(OrderRequest.model_validate(other)) == request_hash(OrderRequest.model_validate(self.BODY))

@@ -113,9 +113,7 @@ class TestOrderRequest:
         assert error_locs(exc) == [("items", 0)]
 
     def test_end_date_on_the_start_date_is_accepted(self) -> None:
-        item = OrderItem.model_validate(
-            {"offeringCode": "dsl", "startDate": "2024-01-01", "endDate": "2024-01-01"}
-        )
+        item = OrderItem.model_validate({"offeringCode": "dsl", "startDate": "2024-01-01", "endDate": "2024-01-01"})
         assert item.end_date == item.start_date == date(2024, 1, 1)
 
     @pytest.mark.parametrize(
