@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
+import uvloop
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from accord.config import Settings, get_settings
 from accord.db import create_engine, sessionmaker
@@ -34,6 +33,10 @@ def build_worker(client: Client, task_queue: str, activities: OnboardingActiviti
         max_concurrent_workflow_tasks=100,
         max_concurrent_activities=100,
         max_concurrent_local_activities=200,
+        # An onboarding completes in its first workflow task, and a first task always comes from the
+        # normal queue, never the sticky one: poll that one as much (the default polls it 1 in 5).
+        workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(maximum=20),
+        nonsticky_to_sticky_poll_ratio=1.0,
     )
 
 
@@ -51,7 +54,7 @@ async def run_worker(settings: Settings) -> None:
 def main() -> None:
     settings = get_settings()
     configure_logging(settings)
-    asyncio.run(run_worker(settings))
+    uvloop.run(run_worker(settings))
 
 
 if __name__ == "__main__":

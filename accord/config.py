@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = 2
+    # Worker processes `accord run` starts (each runs every workflow and activity).
+    worker_processes: int = 2
 
     # The operator's timezone: business dates (start dates, bill days) are local dates here.
     timezone: str = "UTC"

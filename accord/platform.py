@@ -143,7 +143,8 @@ def run_platform(settings: Settings) -> int:
             env["TEMPORAL_ADDRESS"] = settings.temporal_target
         asyncio.run(wait_for_temporal(settings, within=60))
         asyncio.run(register_search_attributes(settings))
-        processes.start("worker", [sys.executable, "worker.py"], env)
+        for n in range(settings.worker_processes):
+            processes.start(f"worker-{n + 1}", [sys.executable, "worker.py"], env)
         processes.start(
             "api",
             [
