@@ -58,5 +58,9 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
-    for noisy in ("uvicorn.access", "httpx", "sqlalchemy.engine"):
+    # uvicorn brings its own handlers: route its lines through ours, so they are JSON when configured.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    for noisy in ("uvicorn.access", "httpx", "sqlalchemy.engine", "pgserver", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accord.errors import NotFound
@@ -24,7 +24,8 @@ async def open_agreement(
     today: date,
     principal: Principal,
 ) -> uuid.UUID:
-    agreement = Agreement(
+    values = dict(
+        id=uuid.uuid4(),
         customer_id=customer_id,
         currency=terms.currency,
         bill_frequency=terms.bill_cycle.frequency,
@@ -41,10 +42,10 @@ async def open_agreement(
         status="active",
         created_by=principal.audit_name,
         updated_by=principal.audit_name,
+        version=1,
     )
-    session.add(agreement)
-    await session.flush()
-    return agreement.id
+    await session.execute(insert(Agreement).values(values))
+    return values["id"]  # type: ignore[return-value]
 
 
 async def get_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> tuple[Agreement, list[Subscription]]:

@@ -20,19 +20,19 @@ async def list_offerings(session: AsyncSession) -> list[Offering]:
     return list(result)
 
 
+TERMS = select(
+    Offering.code,
+    Offering.kind,
+    Offering.family,
+    Offering.monthly_price,
+    Offering.currency,
+    Offering.status == "active",
+)
+
+
 async def offering_terms(session: AsyncSession) -> dict[str, OfferingTerms]:
     """Every offering, as the pure rules see it, by code."""
-    return {
-        o.code: OfferingTerms(
-            code=o.code,
-            kind=o.kind,
-            family=o.family,
-            monthly_price=o.monthly_price,
-            currency=o.currency,
-            active=o.status == "active",
-        )
-        for o in await list_offerings(session)
-    }
+    return {row[0]: OfferingTerms(*row) for row in await session.execute(TERMS)}
 
 
 async def load_sample_catalogue(session: AsyncSession, principal: Principal) -> int:

@@ -8,8 +8,9 @@ import hashlib
 import json
 import uuid
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -63,11 +64,10 @@ async def record_order(session: AsyncSession, *, request: OrderRequest, principa
                 version=1,
             )
             .on_conflict_do_nothing(index_elements=["order_ref"])
-            .returning(Order.id)
+            .returning(Order)
         )
         if inserted is not None:
-            order = await session.get_one(Order, inserted)
-            return order, True
+            return inserted, True
         existing = await _order_by_ref(session, request.order_ref)
         assert existing is not None  # a concurrent request stored it first
     if existing.request_hash != digest:
@@ -87,88 +87,111 @@ async def _order_by_ref(session: AsyncSession, order_ref: str) -> Order | None:
 
 
 # --- The onboarding steps. Each locks the order, does nothing if its work is already recorded there
-# (so a retried or replayed step is harmless), and records what it made.
+# (so a retried or replayed step is harmless), and records what it made. They run once per order in the
+# worker's hot path, so they use SQLAlchemy Core: a few statements each, no unit-of-work bookkeeping.
+
+LOCK_ORDER = (
+    select(
+        Order.request,
+        Order.state,
+        Order.customer_id,
+        Order.customer_created,
+        Order.agreement_id,
+        Order.subscription_ids,
+    )
+    .where(Order.id == bindparam("order_id"))
+    .with_for_update()
+)
 
 
-async def _lock(session: AsyncSession, order_id: uuid.UUID) -> tuple[Order, OrderRequest]:
-    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
-    if order is None:
+async def _lock(session: AsyncSession, order_id: uuid.UUID) -> Row[Any]:
+    row = (await session.execute(LOCK_ORDER, {"order_id": order_id})).one_or_none()
+    if row is None:
         raise NotFound(f"no order {order_id}")
-    return order, OrderRequest.model_validate(order.request)
+    return row
 
 
-def _touch(order: Order, principal: Principal) -> None:
-    order.updated_by = principal.audit_name
+async def _record(session: AsyncSession, order_id: uuid.UUID, principal: Principal, **values: Any) -> None:
+    await session.execute(
+        update(Order)
+        .where(Order.id == order_id)
+        .values(**values, updated_by=principal.audit_name, updated_at=func.now(), version=Order.version + 1)
+    )
 
 
 async def onboard_customer(session: AsyncSession, *, order_id: uuid.UUID, principal: Principal) -> uuid.UUID:
-    order, request = await _lock(session, order_id)
-    if order.customer_id is None:
-        order.customer_id, order.customer_created = await customers.find_or_create_customer(
-            session, customer=request.customer, principal=principal
-        )
-        order.state = "inProgress"
-        _touch(order, principal)
-    return order.customer_id
+    order = await _lock(session, order_id)
+    if order.customer_id is not None:
+        return order.customer_id
+    request = OrderRequest.model_validate(order.request)
+    customer_id, created = await customers.find_or_create_customer(
+        session, customer=request.customer, principal=principal
+    )
+    await _record(session, order_id, principal, customer_id=customer_id, customer_created=created, state="inProgress")
+    return customer_id
 
 
 async def onboard_agreement(
     session: AsyncSession, *, order_id: uuid.UUID, today: date, principal: Principal
 ) -> uuid.UUID:
-    order, request = await _lock(session, order_id)
-    if order.agreement_id is None:
-        assert order.customer_id is not None, "the customer step runs first"
-        start = min((item.start_date or today for item in request.items), default=today)
-        order.agreement_id = await agreements.open_agreement(
-            session,
-            customer_id=order.customer_id,
-            terms=request.agreement,
-            start=start,
-            today=today,
-            principal=principal,
-        )
-        _touch(order, principal)
-    return order.agreement_id
+    order = await _lock(session, order_id)
+    if order.agreement_id is not None:
+        return order.agreement_id
+    assert order.customer_id is not None, "the customer step runs first"
+    request = OrderRequest.model_validate(order.request)
+    start = min((item.start_date or today for item in request.items), default=today)
+    agreement_id = await agreements.open_agreement(
+        session, customer_id=order.customer_id, terms=request.agreement, start=start, today=today, principal=principal
+    )
+    await _record(session, order_id, principal, agreement_id=agreement_id)
+    return agreement_id
 
 
 async def onboard_subscriptions(
     session: AsyncSession, *, order_id: uuid.UUID, today: date, principal: Principal
 ) -> list[uuid.UUID]:
-    order, request = await _lock(session, order_id)
-    if not order.subscription_ids:
-        assert order.agreement_id is not None, "the agreement step runs first"
-        ids = await subscriptions.add_subscriptions(
-            session,
-            agreement_id=order.agreement_id,
-            currency=request.agreement.currency,
-            items=request.items,
-            catalogue=await catalogue.offering_terms(session),
-            today=today,
-            principal=principal,
-        )
-        order.subscription_ids = [str(i) for i in ids]
-        _touch(order, principal)
-    return [uuid.UUID(i) for i in order.subscription_ids]
+    order = await _lock(session, order_id)
+    if order.subscription_ids:
+        return [uuid.UUID(i) for i in order.subscription_ids]
+    assert order.agreement_id is not None, "the agreement step runs first"
+    request = OrderRequest.model_validate(order.request)
+    ids = await subscriptions.add_subscriptions(
+        session,
+        agreement_id=order.agreement_id,
+        currency=request.agreement.currency,
+        items=request.items,
+        catalogue=await catalogue.offering_terms(session),
+        today=today,
+        principal=principal,
+    )
+    await _record(session, order_id, principal, subscription_ids=[str(i) for i in ids])
+    return ids
 
 
 async def complete_order(session: AsyncSession, *, order_id: uuid.UUID, principal: Principal) -> None:
-    order, _ = await _lock(session, order_id)
+    order = await _lock(session, order_id)
     if order.state != "completed":
-        order.state = "completed"
-        _touch(order, principal)
+        await _record(session, order_id, principal, state="completed")
 
 
 async def fail_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> None:
     """Record why the order failed and remove what it had made, so that nothing stays half-made.
     A customer it found (rather than created), or one that has other agreements, stays."""
-    order, _ = await _lock(session, order_id)
+    order = await _lock(session, order_id)
+    # The order lets go of the rows first, then they are removed.
+    await _record(
+        session,
+        order_id,
+        principal,
+        state="failed",
+        failure_reason=reason,
+        customer_id=None,
+        customer_created=False,
+        agreement_id=None,
+        subscription_ids=[],
+    )
     subscription_ids = [uuid.UUID(i) for i in order.subscription_ids]
     agreement_id, customer_id, created = order.agreement_id, order.customer_id, order.customer_created
-    order.subscription_ids, order.agreement_id, order.customer_id = [], None, None
-    order.customer_created = False
-    order.state, order.failure_reason = "failed", reason
-    _touch(order, principal)
-    await session.flush()  # the order lets go of the rows before they are removed
     if subscription_ids:
         await session.execute(delete(Subscription).where(Subscription.id.in_(subscription_ids)))
     if agreement_id is not None:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accord.errors import InvalidInput
@@ -27,14 +28,15 @@ async def add_subscriptions(
 ) -> list[uuid.UUID]:
     """One subscription per item, at the offering's list price now. An item whose period has already
     ended (a migrated, churned service) is recorded terminated."""
-    subscriptions = []
+    rows = []
     for item in items:
         offering = catalogue.get(item.offering_code)
         if offering is None or not offering.active or offering.currency != currency:
             raise InvalidInput(f"offering {item.offering_code} is no longer on sale in {currency}")
         ended = item.end_date is not None and item.end_date <= today
-        subscriptions.append(
-            Subscription(
+        rows.append(
+            dict(
+                id=uuid.uuid4(),
                 agreement_id=agreement_id,
                 offering_code=offering.code,
                 currency=currency,
@@ -45,8 +47,8 @@ async def add_subscriptions(
                 end_date=item.end_date,
                 created_by=principal.audit_name,
                 updated_by=principal.audit_name,
+                version=1,
             )
         )
-    session.add_all(subscriptions)
-    await session.flush()
-    return [s.id for s in subscriptions]
+    await session.execute(insert(Subscription), rows)
+    return [row["id"] for row in rows]  # type: ignore[misc]
