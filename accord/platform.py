@@ -107,14 +107,19 @@ class Processes:
 
     def stop_all(self) -> None:
         for name, process in reversed(self.started):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_process(process)
             log.info("stopped", process=name, pid=process.pid)
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `grace` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def run_platform(settings: Settings) -> int:

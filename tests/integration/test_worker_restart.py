@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from accord.models import Agreement, Customer, Order, Subscription
+from accord.platform import stop_process
 from accord.principal import DEVELOPMENT_PRINCIPAL
 from accord.schemas.orders import OrderRequest
 from accord.services import orders
@@ -30,16 +31,6 @@ def start_worker(task_queue: str) -> subprocess.Popen[bytes]:
     """worker.py in a process of its own, as `make run` starts it."""
     env = {**os.environ, "ACCORD_TASK_QUEUE": task_queue}
     return subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def order_row(sessions: async_sessionmaker[AsyncSession], order_ref: str) -> Order:
@@ -78,7 +69,7 @@ async def test_worker_killed_mid_onboarding_completes_after_restart(
     finally:
         for process in (first, second):
             if process is not None:
-                stop(process)
+                stop_process(process)
 
     assert done["state"] == "completed"
     async with sessions() as session:
