@@ -49,7 +49,11 @@ def import_(
 
     settings = get_settings()
     configure_logging(settings)
-    report = asyncio.run(import_file(settings, path, window=window))
+    try:
+        report = asyncio.run(import_file(settings, path, window=window))
+    except RuntimeError as exc:  # the database or Temporal is not there: say which, without a traceback
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
     table = Table(title=f"Import of {path.name}", show_header=False)
     table.add_row("rows", str(report.rows))
     table.add_row("created", str(report.created))

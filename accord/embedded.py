@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,22 @@ def start_embedded_postgres(data_dir: Path, *, stop_at_exit: bool) -> Any:
     return server
 
 
+class EmbeddedDatabaseNotRunning(RuntimeError):
+    pass
+
+
 def embedded_database_url(data_dir: Path) -> str:
-    server = start_embedded_postgres(data_dir, stop_at_exit=False)
-    return str(server.get_uri(DATABASE_NAME))
+    """The URL of the embedded PostgreSQL that `accord run` started under `data_dir`, read from its
+    postmaster.pid (pid on the first line, socket directory on the fifth). Attaching this way leaves
+    the server's lifetime to `accord run` alone."""
+    pid_file = (data_dir / "postgres" / "postmaster.pid").resolve()
+    try:
+        lines = pid_file.read_text().splitlines()
+        os.kill(int(lines[0]), 0)
+        socket_dir = lines[4]
+    except (OSError, ValueError, IndexError) as exc:
+        raise EmbeddedDatabaseNotRunning(
+            f"no embedded PostgreSQL is running in {pid_file.parent}: start the platform (make run), "
+            "or set DATABASE_URL"
+        ) from exc
+    return f"postgresql://postgres:@/{DATABASE_NAME}?host={socket_dir}"
