@@ -44,14 +44,14 @@ def import_(
     window: Annotated[int, typer.Option(help="orders in flight at once")] = 200,
 ) -> None:
     """Import a legacy telco customer base: each row becomes an onboarding order (its customerID is
-    the orderRef), so importing the same file again creates nothing."""
-    from accord.importer import import_file
+    the orderRef), so importing the same file again creates nothing. Exits 1 if any row failed."""
+    from accord.importer import WrongFileShape, import_file
 
     settings = get_settings()
     configure_logging(settings)
     try:
         report = asyncio.run(import_file(settings, path, window=window))
-    except RuntimeError as exc:  # the database or Temporal is not there: say which, without a traceback
+    except (RuntimeError, WrongFileShape) as exc:  # no database or Temporal, or not a file of this shape
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     table = Table(title=f"Import of {path.name}", show_header=False)
@@ -66,3 +66,5 @@ def import_(
         console.print(f"[red]line {line}[/red] {ref}: {reason}")
     if len(report.failed) > 50:
         console.print(f"… and {len(report.failed) - 50} more failed rows")
+    if report.failed:
+        raise typer.Exit(1)

@@ -21,7 +21,7 @@ from accord.db import create_engine, sessionmaker, unit_of_work
 from accord.errors import AccordError
 from accord.models import Order
 from accord.principal import MIGRATION_CHANNEL, Principal
-from accord.rules.migration import RowError, row_to_order
+from accord.rules.migration import RowError, missing_columns, row_to_order
 from accord.schemas.orders import OrderRequest
 from accord.services import catalogue, orders
 from accord.temporal import connect
@@ -46,10 +46,18 @@ class ImportReport:
         return self.created / self.elapsed if self.elapsed else 0.0
 
 
+class WrongFileShape(ValueError):
+    pass
+
+
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row; the header is line 1."""
+    """(line number, row) for each data row; the header is line 1. A file without the columns the
+    mapping needs is refused as a whole, before any row is imported."""
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
+        missing = missing_columns(list(reader.fieldnames or []))
+        if missing:
+            raise WrongFileShape(f"{path.name} lacks the columns {', '.join(missing)}")
         for row in reader:
             yield reader.line_num, row
 
@@ -64,9 +72,8 @@ class Importer:
         self.waiting: dict[str, int] = {}  # orderRef → line, for orders still running
         self.on_row_done: Callable[[], None] = lambda: None  # moves the progress bar
 
-    async def run(self, path: Path, progress: Progress | None = None) -> ImportReport:
+    async def run(self, rows: list[tuple[int, dict[str, str]]], progress: Progress | None = None) -> ImportReport:
         started = time.monotonic()
-        rows = list(read_rows(path))
         task = progress.add_task("importing", total=len(rows)) if progress else None
         if progress is not None and task is not None:
             self.on_row_done = lambda: progress.advance(task)
@@ -143,14 +150,15 @@ class Importer:
 
 
 async def import_file(settings: Settings, path: Path, *, window: int = 200, show_progress: bool = True) -> ImportReport:
+    rows = list(read_rows(path))
     engine = create_engine(settings, pool_size=20)
     client = await connect(settings)
     try:
         importer = Importer(sessionmaker(engine), client, settings, window=window)
         if not show_progress:
-            return await importer.run(path)
+            return await importer.run(rows)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns) as progress:
-            return await importer.run(path, progress)
+            return await importer.run(rows, progress)
     finally:
         await engine.dispose()

@@ -11,12 +11,14 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import structlog
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
@@ -122,7 +124,23 @@ def stop_process(process: subprocess.Popen[bytes], grace: float = 15) -> None:
             process.wait()
 
 
+def ports_in_use(settings: Settings) -> list[int]:
+    ports = [settings.api_port]
+    if settings.embedded_temporal:
+        ports += [settings.temporal_port, settings.temporal_ui_port]
+    taken = []
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                taken.append(port)
+    return taken
+
+
 def run_platform(settings: Settings) -> int:
+    taken = ports_in_use(settings)
+    if taken:
+        log.error("ports already in use: is Accord already running?", ports=taken)
+        return 1
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "ACCORD_DATA_DIR": str(settings.data_dir.resolve())}
     processes = Processes()
@@ -159,6 +177,9 @@ def run_platform(settings: Settings) -> int:
             ],
             env,
         )  # fmt: skip
+        if not api_answers(settings, processes, within=90):
+            log.error("the platform did not come up; stopping it", exited=processes.first_exited())
+            return 1
         print_banner(settings)
         while not stopping:
             exited = processes.first_exited()
@@ -172,6 +193,20 @@ def run_platform(settings: Settings) -> int:
         if postgres is not None:
             postgres.cleanup()
             log.info("embedded PostgreSQL stopped")
+
+
+def api_answers(settings: Settings, processes: Processes, within: float) -> bool:
+    """Wait until the API's /health answers 200; False if a process died or time ran out first."""
+    url = f"http://{settings.api_host}:{settings.api_port}/health"
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and processes.first_exited() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
 
 
 def print_banner(settings: Settings) -> None:

@@ -25,7 +25,8 @@ from accord.temporal import SEARCH_ATTRIBUTES
 from activities.onboarding import OnboardingActivities
 from worker import build_worker
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The project's shared folder (the telco data set) sits beside the checkout, as in CI.
+SHARED = Path(os.environ.get("ACCORD_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 TELCO_CSV = SHARED / "data" / "telco-customer-churn.csv"
 
 

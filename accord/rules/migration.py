@@ -36,6 +36,15 @@ PAYMENT_METHODS = {
     "Credit card (automatic)": ("creditCard", True),
 }
 CHARACTERISTICS = ["gender", "SeniorCitizen", "Partner", "Dependents"]
+COLUMNS = {
+    "customerID", "tenure", "Contract", "PaperlessBilling", "PaymentMethod", "MonthlyCharges", "Churn",
+    *CHARACTERISTICS, *(column for column, _, _ in SERVICES),
+}  # fmt: skip
+
+
+def missing_columns(header: list[str]) -> list[str]:
+    """The columns a file of this shape must have that `header` lacks."""
+    return sorted(COLUMNS - set(header))
 
 
 class RowError(ValueError):

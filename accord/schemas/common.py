@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 
@@ -18,6 +19,16 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), Af
 Name = Annotated[Text, StringConstraints(max_length=200)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+def _amount_as_text(value: object) -> object:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError('send amounts as strings, e.g. "-5.00": a JSON number may have passed through a float')
+    return value
+
+
+# An amount of money on the wire: a decimal string, never a JSON number.
+Amount = Annotated[Decimal, BeforeValidator(_amount_as_text)]
 
 
 class ApiModel(BaseModel):

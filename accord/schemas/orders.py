@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_serializer, model_validator
 
 from accord.principal import Principal
-from accord.schemas.common import Address, ApiModel, Characteristic, CurrencyCode, Name
+from accord.schemas.common import Address, Amount, ApiModel, Characteristic, CurrencyCode, Name
 
 OrderState = Literal["received", "inProgress", "completed", "failed"]
 PaymentMethodType = Literal["creditCard", "bankTransfer", "electronicCheck", "mailedCheck"]
@@ -57,7 +57,7 @@ class OrderAgreement(ApiModel):
 
 class OrderItem(ApiModel):
     offering_code: Ref
-    price_adjustment: Decimal = Field(
+    price_adjustment: Amount = Field(
         default=Decimal("0"),
         max_digits=16,
         decimal_places=4,

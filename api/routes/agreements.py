@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from accord.models import Agreement, Subscription
 from accord.rules.money import round_money
@@ -55,8 +56,8 @@ def agreement_view(a: Agreement, subscriptions: list[Subscription]) -> Agreement
     )
 
 
-@router.get("/{agreement_id}", response_model=AgreementView)
-async def get_agreement(agreement_id: uuid.UUID, session: SessionDep) -> Response:
+@router.get("/{agreementId}", response_model=AgreementView)
+async def get_agreement(agreement_id: Annotated[uuid.UUID, Path(alias="agreementId")], session: SessionDep) -> Response:
     """The agreement with its subscriptions and its monthly recurring charge: the sum of its active
     subscriptions' list price plus adjustment."""
     agreement, subscriptions = await agreements.get_agreement(session, agreement_id)

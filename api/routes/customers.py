@@ -5,9 +5,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from accord.errors import InvalidInput
+from accord.errors import FieldError, InvalidInput
 from accord.models import Customer
 from accord.schemas.common import Page
 from accord.schemas.customers import CustomerView
@@ -52,7 +52,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         created_at, customer_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         return datetime.fromisoformat(created_at), uuid.UUID(customer_id)
     except ValueError as exc:
-        raise InvalidInput("cursor is not one this API gave out", []) from exc
+        raise InvalidInput("invalid cursor", [FieldError("cursor", "not a cursor this API gave out")]) from exc
 
 
 @router.get("", response_model=Page[CustomerView])
@@ -68,20 +68,21 @@ async def list_customers(
     rows, total = await customers.list_customers(
         session,
         external_ref=external_ref,
-        limit=limit,
+        limit=limit + 1,  # one more than asked tells whether there is a next page
         offset=offset,
         after=decode_cursor(cursor) if cursor else None,
     )
+    page = rows[:limit]
     return Page[CustomerView](
-        items=[customer_view(c) for c in rows],
+        items=[customer_view(c) for c in page],
         total=total,
         limit=limit,
         offset=offset,
-        next_cursor=encode_cursor(rows[-1]) if len(rows) == limit else None,
+        next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None,
     )
 
 
-@router.get("/{customer_id}", response_model=CustomerView)
-async def get_customer(customer_id: uuid.UUID, reader: ReaderDep) -> Response:
+@router.get("/{customerId}", response_model=CustomerView)
+async def get_customer(customer_id: Annotated[uuid.UUID, Path(alias="customerId")], reader: ReaderDep) -> Response:
     customer = await customers.read_customer(reader, customer_id)
     return json_response(customer_view(customer), etag=customer.version)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
 
 from accord.config import Settings
 from accord.models import Order
@@ -54,6 +56,8 @@ async def place_order(
     return order_view(order, settings)
 
 
-@router.get("/{order_ref}", response_model=OrderView)
-async def get_order(order_ref: str, session: SessionDep, settings: SettingsDep) -> OrderView:
+@router.get("/{orderRef}", response_model=OrderView)
+async def get_order(
+    order_ref: Annotated[str, Path(alias="orderRef")], session: SessionDep, settings: SettingsDep
+) -> OrderView:
     return order_view(await orders.get_order(session, order_ref), settings)

@@ -15,9 +15,10 @@ from accord.rules.catalogue import OfferingTerms
 from accord.rules.migration import RowError, row_to_order
 from accord.rules.orders import add_months, check_order
 from accord.schemas.orders import OrderRequest
+from tests.conftest import TELCO_CSV
 
 D = Decimal
-TELCO_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "telco-customer-churn.csv"
+
 SEED_JSON = Path(accord.__file__).parent / "seed" / "catalogue.json"
 SEED_CATALOGUE = json.loads(SEED_JSON.read_text())["offerings"]
 LIST_PRICES: dict[str, Decimal] = {o["code"]: D(o["monthlyPrice"]) for o in SEED_CATALOGUE}

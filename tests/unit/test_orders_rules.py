@@ -281,7 +281,15 @@ class TestRequestHash:
         other["customer"]["familyName"] = "Byron"
         assert request_hash(OrderRequest.model_validate(other)) != request_hash(OrderRequest.model_validate(self.BODY))
 
+    def test_an_amount_as_a_json_number_is_refused(self) -> None:
+        other = copy.deepcopy(self.BODY)
+        other["items"][1]["priceAdjustment"] = -2.5
+        with pytest.raises(ValidationError) as refused:
+            OrderRequest.model_validate(other)
+        assert refused.value.errors()[0]["loc"] == ("items", 1, "priceAdjustment")
+        assert "send amounts as strings" in refused.value.errors()[0]["msg"]
+
     def test_the_same_amount_written_another_way_hashes_the_same(self) -> None:
         other = copy.deepcopy(self.BODY)
-        other["items"][1]["priceAdjustment"] = -2.5  # a JSON number instead of "-2.50"
+        other["items"][1]["priceAdjustment"] = "-2.5"  # instead of "-2.50"
         assert request_hash(OrderRequest.model_validate(other)) == request_hash(OrderRequest.model_validate(self.BODY))
