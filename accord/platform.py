@@ -168,15 +168,8 @@ def run_platform(settings: Settings) -> int:
         asyncio.run(register_search_attributes(settings))
         for n in range(settings.worker_processes):
             processes.start(f"worker-{n + 1}", [sys.executable, "worker.py"], env)
-        processes.start(
-            "api",
-            [
-                sys.executable, "-m", "uvicorn", "api.main:app",
-                "--host", settings.api_host, "--port", str(settings.api_port),
-                "--workers", str(settings.api_workers), "--no-access-log",
-            ],
-            env,
-        )  # fmt: skip
+        for n in range(settings.api_workers):
+            processes.start(f"api-{n + 1}", [sys.executable, "-m", "api.serve"], env)
         if not api_answers(settings, processes, within=90):
             log.error("the platform did not come up; stopping it", exited=processes.first_exited())
             return 1

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 from accord.models import Agreement, Customer, Offering, Order, Subscription
 from accord.principal import DEVELOPMENT_PRINCIPAL
@@ -21,6 +23,7 @@ from activities.onboarding import OnboardingActivities
 from tests.conftest import shop_order, unique
 from tests.integration.helpers import wait_for_order
 from worker import build_worker
+from workflows.onboarding import Onboarding
 
 
 async def count(sessions: async_sessionmaker[AsyncSession], model: Any, *where: Any) -> int:
@@ -231,3 +234,18 @@ class TestUnfulfillableOrder:
         assert failed["agreementId"] is None
         assert failed["subscriptionIds"] == []
         assert await count(sessions, Customer, Customer.external_ref == request.customer.external_ref) == 0
+
+
+class TestDeterminism:
+    async def test_a_recorded_onboarding_replays_on_the_current_code(
+        self, api: httpx.AsyncClient, temporal_client: Client
+    ) -> None:
+        """The onboarding workflow runs unsandboxed: replaying a real history proves it still makes
+        the same decisions (a change that does not needs workflow.patched)."""
+        order = shop_order()
+        await api.post("/api/v1/orders", json=order)
+        assert (await wait_for_order(api, order["orderRef"]))["state"] == "completed"
+        history = await temporal_client.get_workflow_handle(f"onboarding-{order['orderRef']}").fetch_history()
+
+        result = await Replayer(workflows=[Onboarding], data_converter=pydantic_data_converter).replay_workflow(history)
+        assert result.replay_failure is None
