@@ -325,7 +325,13 @@ class Platform:
 
 
 # What the launcher's children run, by a word of their command line.
-PARTS = [("worker.py", "worker"), ("api.serve", "api"), ("uvicorn", "api"), ("start-dev", "temporal"), ("temporal", "temporal")]
+PARTS = [
+    ("worker.py", "worker"),
+    ("api.serve", "api"),
+    ("uvicorn", "api"),
+    ("start-dev", "temporal"),
+    ("temporal", "temporal"),
+]
 
 
 def attach_database(settings: Settings) -> str:
