@@ -27,11 +27,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_reader(request: Request) -> AsyncIterator[AsyncConnection[Any]]:
-    """A connection for single-statement reads, outside any transaction (the fast path for GETs)."""
+def read_pool(request: Request) -> AsyncConnectionPool[AsyncConnection[Any]]:
+    """Connections for single-statement reads, outside any transaction (the fast path for GETs)."""
     pool: AsyncConnectionPool[AsyncConnection[Any]] = request.app.state.reads
-    async with pool.connection() as connection:
-        yield connection
+    return pool
 
 
 def get_temporal(request: Request) -> Client:
@@ -46,7 +45,6 @@ def get_principal() -> Principal:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-ReaderDep = Annotated[AsyncConnection[Any], Depends(get_reader)]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

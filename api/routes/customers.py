@@ -5,14 +5,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from accord.errors import FieldError, InvalidInput
 from accord.models import Customer
 from accord.schemas.common import Page
 from accord.schemas.customers import CustomerView
 from accord.services import customers
-from api.deps import ReaderDep, SessionDep
+from api.deps import SessionDep, read_pool
 from api.responses import json_response
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -83,6 +83,9 @@ async def list_customers(
 
 
 @router.get("/{customerId}", response_model=CustomerView)
-async def get_customer(customer_id: Annotated[uuid.UUID, Path(alias="customerId")], reader: ReaderDep) -> Response:
-    customer = await customers.read_customer(reader, customer_id)
+async def get_customer(customer_id: Annotated[uuid.UUID, Path(alias="customerId")], request: Request) -> Response:
+    # The hot read path: the connection is taken here rather than through a dependency (a generator
+    # dependency costs an exit stack per request, about a tenth of this route's CPU).
+    async with read_pool(request).connection() as reader:
+        customer = await customers.read_customer(reader, customer_id)
     return json_response(customer_view(customer), etag=customer.version)
