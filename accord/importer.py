@@ -69,7 +69,9 @@ class Importer:
         self.sessions, self.client, self.settings = sessions, client, settings
         self.report = ImportReport()
         self.window = asyncio.Semaphore(window)
-        self.waiting: dict[str, int] = {}  # orderRef → line, for orders still running
+        # orderRef → (line, whether that line created the order), for orders still running; a file may
+        # hold the same customerID twice.
+        self.waiting: dict[str, list[tuple[int, bool]]] = {}
         self.on_row_done: Callable[[], None] = lambda: None  # moves the progress bar
 
     async def run(self, rows: list[tuple[int, dict[str, str]]], progress: Progress | None = None) -> ImportReport:
@@ -122,8 +124,8 @@ class Importer:
         except Exception as exc:  # an outage fails the row, not the import; a rerun retries it
             self._finish(line, request.order_ref, "failed", f"could not place the order: {exc!r}")
             return
-        if created or order.state not in TERMINAL:
-            self.waiting[order.order_ref] = line
+        if order.state not in TERMINAL:
+            self.waiting.setdefault(order.order_ref, []).append((line, created))
         elif order.state == "completed":
             self._finish(line, order.order_ref, "already present")
         else:
@@ -145,8 +147,9 @@ class Importer:
                     )
                 ).all()
             for ref, state, reason in done:
-                line = self.waiting.pop(ref)
-                self._finish(line, ref, "created" if state == "completed" else "failed", reason)
+                for line, created in self.waiting.pop(ref):
+                    outcome = "failed" if state == "failed" else "created" if created else "already present"
+                    self._finish(line, ref, outcome, reason)
 
 
 async def import_file(settings: Settings, path: Path, *, window: int = 200, show_progress: bool = True) -> ImportReport:

@@ -45,24 +45,25 @@ async def test_import_migrates_rows_reports_bad_ones_and_is_idempotent(
     rows, fieldnames = real_rows
     suffix = tmp_path.name[-6:]
     good = [{**row, "customerID": f"{row['customerID']}-{suffix}"} for row in rows]
+    duplicate = [good[0]]  # the same customer twice in one file: imported once
     bad = [
         {**rows[0], "customerID": f"BAD1-{suffix}", "Contract": "Weekly"},
         {**rows[1], "customerID": f"BAD2-{suffix}", "MonthlyCharges": ""},
         {**rows[2], "customerID": f"BAD3-{suffix}", "InternetService": "No"},  # add-ons without internet
     ]
     sample = tmp_path / "telco.csv"
-    write_sample(sample, good + bad, fieldnames)
+    write_sample(sample, good + duplicate + bad, fieldnames)
 
     report = await import_file(settings, sample, show_progress=False)
 
     assert report.created == ROWS
-    assert report.already_present == 0
+    assert report.already_present == 1
     failed = {line: reason for line, _, reason in report.failed}
-    # The header is line 1, so the bad rows are lines ROWS + 2 to ROWS + 4.
-    assert sorted(failed) == [ROWS + 2, ROWS + 3, ROWS + 4]
-    assert "Contract 'Weekly'" in failed[ROWS + 2]
-    assert "MonthlyCharges is missing" in failed[ROWS + 3]
-    assert "online-security is an add-on: it needs internet access" in failed[ROWS + 4]
+    # The header is line 1 and the duplicate line ROWS + 2, so the bad rows are lines ROWS + 3 to ROWS + 5.
+    assert sorted(failed) == [ROWS + 3, ROWS + 4, ROWS + 5]
+    assert "Contract 'Weekly'" in failed[ROWS + 3]
+    assert "MonthlyCharges is missing" in failed[ROWS + 4]
+    assert "online-security is an add-on: it needs internet access" in failed[ROWS + 5]
 
     for row in good:
         order = (await api.get(f"/api/v1/orders/{row['customerID']}")).json()
@@ -80,8 +81,8 @@ async def test_import_migrates_rows_reports_bad_ones_and_is_idempotent(
 
     again = await import_file(settings, sample, show_progress=False)
     assert again.created == 0
-    assert again.already_present == ROWS
-    assert sorted(line for line, _, _ in again.failed) == [ROWS + 2, ROWS + 3, ROWS + 4]
+    assert again.already_present == ROWS + 1
+    assert sorted(line for line, _, _ in again.failed) == [ROWS + 3, ROWS + 4, ROWS + 5]
 
 
 async def test_accord_import_command_prints_a_summary(settings: Settings, tmp_path: Path, worker: None) -> None:
