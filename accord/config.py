@@ -44,9 +44,6 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
-    # Development mode: a single development principal calls every route.
-    environment: Literal["development", "production"] = "development"
-
     @property
     def embedded_database(self) -> bool:
         return self.database_url is None

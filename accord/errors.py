@@ -48,10 +48,3 @@ class InvalidInput(AccordError):
     status: int = 422
     title: str = "Invalid input"
     slug: str = "invalid-input"
-
-
-@dataclass
-class Unavailable(AccordError):
-    status: int = 503
-    title: str = "Service unavailable"
-    slug: str = "unavailable"
