@@ -59,7 +59,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> ProblemResponse:
-        errors = [FieldError(field_name(tuple(e["loc"])), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        errors = [
+            # A body that is not JSON at all is located at a character offset: name the body instead.
+            FieldError(
+                "body" if e["type"] == "json_invalid" else field_name(tuple(e["loc"])),
+                e["msg"].removeprefix("Value error, "),
+            )
+            for e in exc.errors()
+        ]
         return problem(
             request,
             status=422,

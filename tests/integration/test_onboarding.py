@@ -154,6 +154,7 @@ class TestValidation:
         )
         assert response.status_code == 422
         assert response.json()["title"] == "Invalid input"
+        assert [e["field"] for e in response.json()["errors"]] == ["body"]
 
     async def test_unknown_customer_is_a_problem_404(self, api: httpx.AsyncClient) -> None:
         response = await api.get("/api/v1/customers/00000000-0000-0000-0000-000000000000")
