@@ -8,7 +8,7 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from accord.config import Settings, get_settings
-from accord.db import create_engine, sessionmaker
+from accord.db import create_engine
 from accord.logs import configure_logging
 from accord.temporal import connect
 from activities.onboarding import OnboardingActivities
@@ -43,7 +43,7 @@ def build_worker(client: Client, task_queue: str, activities: OnboardingActiviti
 async def run_worker(settings: Settings) -> None:
     engine = create_engine(settings, pool_size=20)
     client = await connect(settings)
-    worker = build_worker(client, settings.task_queue, OnboardingActivities(sessionmaker(engine)))
+    worker = build_worker(client, settings.task_queue, OnboardingActivities(engine))
     log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_target)
     try:
         await worker.run()

@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from accord.clock import business_today
-from accord.db import unit_of_work
+from accord.db import Executor, transaction
 from accord.errors import AccordError
 from accord.schemas.orders import OrderFailure, OrderStep
 from accord.services import orders
@@ -21,13 +21,13 @@ T = TypeVar("T")
 
 
 class OnboardingActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
 
-    async def _run(self, step: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def _run(self, step: Callable[[Executor], Awaitable[T]]) -> T:
         try:
-            async with unit_of_work(self.sessions) as session:
-                return await step(session)
+            async with transaction(self.engine) as connection:
+                return await step(connection)
         except AccordError as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
 

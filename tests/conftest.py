@@ -85,10 +85,8 @@ def temporal_client(temporal: WorkflowEnvironment) -> Client:
 
 
 @pytest.fixture(scope="session")
-async def worker(
-    settings: Settings, temporal_client: Client, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[None]:
-    async with build_worker(temporal_client, settings.task_queue, OnboardingActivities(sessions)):
+async def worker(settings: Settings, temporal_client: Client, engine: AsyncEngine) -> AsyncIterator[None]:
+    async with build_worker(temporal_client, settings.task_queue, OnboardingActivities(engine)):
         yield
 
 

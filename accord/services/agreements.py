@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accord.db import Executor
 from accord.errors import NotFound
 from accord.models import Agreement, Subscription
 from accord.principal import Principal
@@ -16,7 +17,7 @@ from accord.schemas.orders import OrderAgreement
 
 
 async def open_agreement(
-    session: AsyncSession,
+    session: Executor,
     *,
     customer_id: uuid.UUID,
     terms: OrderAgreement,

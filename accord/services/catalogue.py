@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accord.db import Executor
 from accord.models import Offering
 from accord.principal import Principal
 from accord.rules.catalogue import OfferingTerms
@@ -30,7 +31,7 @@ TERMS = select(
 )
 
 
-async def offering_terms(session: AsyncSession) -> dict[str, OfferingTerms]:
+async def offering_terms(session: Executor) -> dict[str, OfferingTerms]:
     """Every offering, as the pure rules see it, by code."""
     return {row[0]: OfferingTerms(*row) for row in await session.execute(TERMS)}
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accord.db import Executor
 from accord.errors import NotFound
 from accord.models import Customer
 from accord.principal import Principal
@@ -17,7 +18,7 @@ from accord.schemas.orders import OrderCustomer
 
 
 async def find_or_create_customer(
-    session: AsyncSession, *, customer: OrderCustomer, principal: Principal
+    session: Executor, *, customer: OrderCustomer, principal: Principal
 ) -> tuple[uuid.UUID, bool]:
     """The customer with this external reference, or a new one. Returns (id, created).
     Safe under concurrent calls: the unique external reference decides who creates it."""

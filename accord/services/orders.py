@@ -17,7 +17,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from accord.db import unit_of_work
+from accord.db import Executor, unit_of_work
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.models import Agreement, Customer, Order, Subscription
 from accord.principal import Principal
@@ -104,14 +104,14 @@ LOCK_ORDER = (
 )
 
 
-async def _lock(session: AsyncSession, order_id: uuid.UUID) -> Row[Any]:
+async def _lock(session: Executor, order_id: uuid.UUID) -> Row[Any]:
     row = (await session.execute(LOCK_ORDER, {"order_id": order_id})).one_or_none()
     if row is None:
         raise NotFound(f"no order {order_id}")
     return row
 
 
-async def _record(session: AsyncSession, order_id: uuid.UUID, principal: Principal, **values: Any) -> None:
+async def _record(session: Executor, order_id: uuid.UUID, principal: Principal, **values: Any) -> None:
     await session.execute(
         update(Order)
         .where(Order.id == order_id)
@@ -119,7 +119,7 @@ async def _record(session: AsyncSession, order_id: uuid.UUID, principal: Princip
     )
 
 
-async def onboard_customer(session: AsyncSession, *, order_id: uuid.UUID, principal: Principal) -> uuid.UUID:
+async def onboard_customer(session: Executor, *, order_id: uuid.UUID, principal: Principal) -> uuid.UUID:
     order = await _lock(session, order_id)
     if order.customer_id is not None:
         return order.customer_id
@@ -131,9 +131,7 @@ async def onboard_customer(session: AsyncSession, *, order_id: uuid.UUID, princi
     return customer_id
 
 
-async def onboard_agreement(
-    session: AsyncSession, *, order_id: uuid.UUID, today: date, principal: Principal
-) -> uuid.UUID:
+async def onboard_agreement(session: Executor, *, order_id: uuid.UUID, today: date, principal: Principal) -> uuid.UUID:
     order = await _lock(session, order_id)
     if order.agreement_id is not None:
         return order.agreement_id
@@ -148,7 +146,7 @@ async def onboard_agreement(
 
 
 async def onboard_subscriptions(
-    session: AsyncSession, *, order_id: uuid.UUID, today: date, principal: Principal
+    session: Executor, *, order_id: uuid.UUID, today: date, principal: Principal
 ) -> list[uuid.UUID]:
     order = await _lock(session, order_id)
     if order.subscription_ids:
@@ -168,13 +166,13 @@ async def onboard_subscriptions(
     return ids
 
 
-async def complete_order(session: AsyncSession, *, order_id: uuid.UUID, principal: Principal) -> None:
+async def complete_order(session: Executor, *, order_id: uuid.UUID, principal: Principal) -> None:
     order = await _lock(session, order_id)
     if order.state != "completed":
         await _record(session, order_id, principal, state="completed")
 
 
-async def fail_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> None:
+async def fail_order(session: Executor, *, order_id: uuid.UUID, reason: str, principal: Principal) -> None:
     """Record why the order failed and remove what it had made, so that nothing stays half-made.
     A customer it found (rather than created), or one that has other agreements, stays."""
     order = await _lock(session, order_id)

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from accord.db import Executor
 from accord.errors import InvalidInput
 from accord.models import Subscription
 from accord.principal import Principal
@@ -17,7 +17,7 @@ from accord.schemas.orders import OrderItem
 
 
 async def add_subscriptions(
-    session: AsyncSession,
+    session: Executor,
     *,
     agreement_id: uuid.UUID,
     currency: str,

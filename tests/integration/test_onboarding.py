@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -209,6 +209,7 @@ class TestUnfulfillableOrder:
         self,
         api: httpx.AsyncClient,
         sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         temporal_client: Client,
     ) -> None:
         """An order accepted while its offering was on sale, whose offering is withdrawn before the
@@ -226,7 +227,7 @@ class TestUnfulfillableOrder:
         async with sessions() as session, session.begin():
             await session.execute(update(Offering).where(Offering.code == code).values(status="retired"))
 
-        async with build_worker(temporal_client, queue, OnboardingActivities(sessions)):
+        async with build_worker(temporal_client, queue, OnboardingActivities(engine)):
             failed = await wait_for_order(api, request.order_ref)
 
         assert failed["state"] == "failed"
