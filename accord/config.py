@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # The operator's timezone: business dates (start dates, bill days) are local dates here.
     timezone: str = "UTC"
 
+    # How long a POST's Idempotency-Key is remembered (its answer replayed to a retry): at least a day.
+    idempotency_retention_hours: int = Field(default=24, ge=24)
+
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 

@@ -48,3 +48,12 @@ class InvalidInput(AccordError):
     status: int = 422
     title: str = "Invalid input"
     slug: str = "invalid-input"
+
+
+@dataclass
+class PreconditionFailed(AccordError):
+    """The client's If-Match names a version that is no longer current."""
+
+    status: int = 412
+    title: str = "Precondition failed"
+    slug: str = "precondition-failed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,6 +14,7 @@ from temporalio.client import Client
 from accord.config import Settings, get_settings
 from accord.db import unit_of_work
 from accord.principal import DEVELOPMENT_PRINCIPAL, Principal
+from accord.rules.preconditions import IfMatch, parse_if_match
 
 
 def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -44,8 +45,17 @@ def get_principal() -> Principal:
     return DEVELOPMENT_PRINCIPAL
 
 
+def get_if_match(
+    if_match: Annotated[
+        str | None, Header(alias="If-Match", description='the ETag you read, e.g. W/"3": 412 if it is stale')
+    ] = None,
+) -> IfMatch:
+    return parse_if_match(if_match)
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+IfMatchDep = Annotated[IfMatch, Depends(get_if_match)]

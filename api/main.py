@@ -13,6 +13,7 @@ from accord.db import create_engine, open_read_pool, sessionmaker
 from accord.logs import configure_logging
 from accord.temporal import connect
 from api import problems
+from api.idempotency import IdempotencyMiddleware
 from api.middleware import RequestIdMiddleware
 from api.routes import agreements, catalogue, customers, health, orders
 
@@ -43,7 +44,8 @@ def create_app() -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: replays get a request id too
     problems.install(app)
     for router in (health.router, orders.router, customers.router, agreements.router, catalogue.router):
         app.include_router(router)

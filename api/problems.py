@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -20,25 +21,28 @@ class ProblemResponse(JSONResponse):
     media_type = "application/problem+json"
 
 
-def problem(
-    request: Request,
-    *,
-    status: int,
-    title: str,
-    slug: str,
-    detail: str,
-    errors: list[FieldError] = (),  # type: ignore[assignment]
-) -> ProblemResponse:
+def problem_document(
+    *, status: int, title: str, slug: str, detail: str, instance: str, errors: Sequence[FieldError] = ()
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPES + slug,
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
     }
     if errors:
         body["errors"] = [{"field": e.field, "detail": e.detail} for e in errors]
-    return ProblemResponse(body, status_code=status)
+    return body
+
+
+def problem(
+    request: Request, *, status: int, title: str, slug: str, detail: str, errors: Sequence[FieldError] = ()
+) -> ProblemResponse:
+    document = problem_document(
+        status=status, title=title, slug=slug, detail=detail, instance=request.url.path, errors=errors
+    )
+    return ProblemResponse(document, status_code=status)
 
 
 def field_name(loc: tuple[int | str, ...]) -> str:

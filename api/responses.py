@@ -3,8 +3,12 @@ from __future__ import annotations
 from fastapi import Response
 from pydantic import BaseModel
 
+from accord.rules.preconditions import etag as etag_of
 
-def json_response(body: BaseModel, *, etag: int | None = None) -> Response:
+
+def json_response(body: BaseModel, *, etag: int | None = None, status_code: int = 200) -> Response:
     """The body serialised once, straight to bytes. A single resource's ETag is its row version."""
-    headers = {"ETag": f'W/"{etag}"'} if etag is not None else None
-    return Response(body.model_dump_json(by_alias=True), media_type="application/json", headers=headers)
+    headers = {"ETag": etag_of(etag)} if etag is not None else None
+    return Response(
+        body.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json", headers=headers
+    )

@@ -1,10 +1,22 @@
 """ORM models, one table per module."""
 
 from accord.models.agreement import Agreement
+from accord.models.audit import AuditEvent, OutboxEvent
 from accord.models.base import Base
 from accord.models.customer import Customer
+from accord.models.idempotency import IdempotencyKey
 from accord.models.offering import Offering
 from accord.models.order import Order
 from accord.models.subscription import Subscription
 
-__all__ = ["Agreement", "Base", "Customer", "Offering", "Order", "Subscription"]
+__all__ = [
+    "Agreement",
+    "AuditEvent",
+    "Base",
+    "Customer",
+    "IdempotencyKey",
+    "Offering",
+    "Order",
+    "OutboxEvent",
+    "Subscription",
+]
