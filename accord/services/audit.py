@@ -3,6 +3,7 @@ recorded here, in the same transaction as the change itself (one call writes bot
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,10 +11,10 @@ from typing import Any
 
 import structlog
 from pydantic_core import to_jsonable_python
-from sqlalchemy import insert, select
+from sqlalchemy import Row, select, text
 
 from accord.db import Executor
-from accord.models import AuditEvent, OutboxEvent
+from accord.models import AuditEvent
 from accord.principal import Principal
 
 
@@ -29,60 +30,64 @@ class Change:
     changes: dict[str, Any] = field(default_factory=dict)
     reason_code: str | None = None
 
-    @property
-    def event_type(self) -> str:
-        return f"{self.entity_type}.{self.action}"
+
+# Both rows in one round trip: the changes travel as one JSON array, the audit rows and the outbox events
+# are made from it by one statement.
+RECORD = text(
+    """
+    WITH changes AS (
+        SELECT * FROM jsonb_to_recordset(CAST(:changes AS jsonb)) AS c(
+            entity_type text, entity_id uuid, customer_id uuid, action text, changes jsonb, reason_code text
+        )
+    ), audit AS (
+        INSERT INTO audit_events
+            (actor, channel, entity_type, entity_id, customer_id, action, changes, reason_code, request_id)
+        SELECT :actor, :channel, entity_type, entity_id, customer_id, action, changes, reason_code, :request_id
+        FROM changes
+    )
+    INSERT INTO outbox_events (event_type, entity_type, entity_id, payload)
+    SELECT entity_type || '.' || action, entity_type, entity_id, jsonb_build_object(
+        'id', entity_id, 'customerId', customer_id, 'changes', changes, 'reasonCode', reason_code,
+        'actor', CAST(:actor AS text), 'channel', CAST(:channel AS text)
+    )
+    FROM changes
+    """
+)
 
 
 async def record(executor: Executor, principal: Principal, changes: Sequence[Change]) -> None:
     """Write each change to the audit trail and to the outbox, within the caller's transaction."""
     if not changes:
         return
-    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    rows = [
+        {
+            "entity_type": c.entity_type,
+            "entity_id": c.entity_id,
+            "customer_id": c.customer_id,
+            "action": c.action,
+            "changes": c.changes,
+            "reason_code": c.reason_code,
+        }
+        for c in changes
+    ]
     await executor.execute(
-        insert(AuditEvent),
-        [
-            dict(
-                actor=principal.subject,
-                channel=principal.channel,
-                entity_type=c.entity_type,
-                entity_id=c.entity_id,
-                customer_id=c.customer_id,
-                action=c.action,
-                changes=to_jsonable_python(c.changes),
-                reason_code=c.reason_code,
-                request_id=request_id,
-            )
-            for c in changes
-        ],
-    )
-    await executor.execute(
-        insert(OutboxEvent),
-        [
-            dict(
-                event_type=c.event_type,
-                entity_type=c.entity_type,
-                entity_id=c.entity_id,
-                payload={
-                    "id": str(c.entity_id),
-                    "customerId": str(c.customer_id) if c.customer_id else None,
-                    "changes": to_jsonable_python(c.changes),
-                    "reasonCode": c.reason_code,
-                    "actor": principal.subject,
-                    "channel": principal.channel,
-                },
-            )
-            for c in changes
-        ],
+        RECORD,
+        {
+            "changes": json.dumps(to_jsonable_python(rows)),
+            "actor": principal.subject,
+            "channel": principal.channel,
+            "request_id": structlog.contextvars.get_contextvars().get("request_id"),
+        },
     )
 
 
 async def customer_trail(
     executor: Executor, customer_id: uuid.UUID, *, limit: int, after_id: int | None = None
-) -> list[AuditEvent]:
-    """A customer's audit trail, oldest first: changes to the customer and to everything it holds."""
-    statement = select(AuditEvent).where(AuditEvent.customer_id == customer_id)
+) -> list[Row[Any]]:
+    """A customer's audit trail, oldest first: changes to the customer and to everything it holds
+    (rows with the audit_events columns as attributes)."""
+    statement = select(*AuditEvent.__table__.columns).where(AuditEvent.customer_id == customer_id)
     if after_id is not None:
         statement = statement.where(AuditEvent.id > after_id)
     result = await executor.execute(statement.order_by(AuditEvent.id).limit(limit))
-    return list(result.scalars())
+    return list(result.all())
