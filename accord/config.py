@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # How long a POST's Idempotency-Key is remembered (its answer replayed to a retry): at least a day.
     idempotency_retention_hours: int = Field(default=24, ge=24)
 
+    # Customer emails unique case-insensitively (enforced in the database: table customer_emails).
+    unique_customer_emails: bool = True
+
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 

@@ -3,7 +3,7 @@
 from accord.models.agreement import Agreement
 from accord.models.audit import AuditEvent, OutboxEvent
 from accord.models.base import Base
-from accord.models.customer import Customer
+from accord.models.customer import Customer, CustomerEmail
 from accord.models.idempotency import IdempotencyKey
 from accord.models.offering import Offering
 from accord.models.order import Order
@@ -14,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Customer",
+    "CustomerEmail",
     "IdempotencyKey",
     "Offering",
     "Order",

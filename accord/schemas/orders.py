@@ -7,10 +7,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from accord.principal import Principal
+from accord.rules.customers import PhoneError, e164
 from accord.schemas.common import Address, Amount, ApiModel, Characteristic, CurrencyCode, Name
+from accord.schemas.customers import EmailAddress
 
 OrderState = Literal["received", "inProgress", "completed", "failed"]
 PaymentMethodType = Literal["creditCard", "bankTransfer", "electronicCheck", "mailedCheck"]
@@ -22,11 +32,24 @@ class OrderCustomer(ApiModel):
     given_name: Name | None = None
     family_name: Name | None = None
     trading_name: Name | None = None
-    email: EmailStr | None = None
-    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()\-.]{4,30}$")] | None = None
+    # The address first: a national phone number is read in its country.
     address: Address | None = None
+    email: EmailAddress | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()\-.]{4,30}$")] | None = None
     external_ref: Ref | None = Field(default=None, description="the shop's or legacy system's id")
     characteristics: list[Characteristic] = Field(default_factory=list, max_length=50)
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, phone: str | None, info: ValidationInfo) -> str | None:
+        """Stored in E.164, as every customer phone is (rules.customers.e164)."""
+        if phone is None:
+            return None
+        address = info.data.get("address")
+        try:
+            return e164(phone, address.country if address else None)
+        except PhoneError as exc:
+            raise ValueError(str(exc)) from exc
 
     @model_validator(mode="after")
     def _organisation_has_a_name(self) -> OrderCustomer:

@@ -1,45 +1,29 @@
+"""/api/v1/customers: create, read, merge-patch, delete, search; lifecycle, anonymisation,
+hierarchy and the audit trail. Thin: the rules live in accord/services/customers.py."""
+
 from __future__ import annotations
 
 import base64
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from accord.errors import FieldError, InvalidInput
 from accord.models import Customer
 from accord.schemas.common import Page
-from accord.schemas.customers import CustomerView
+from accord.schemas.customers import AuditEntryView, CustomerCreate, CustomerView, LifecycleRequest, customer_view
 from accord.services import customers
-from api.deps import SessionDep, read_pool
+from api.deps import IfMatchDep, PrincipalDep, SessionDep, read_pool
 from api.responses import json_response
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
-
-def customer_view(customer: Customer | Any) -> CustomerView:
-    """From an ORM customer, or a row with the same columns."""
-    return CustomerView(
-        id=customer.id,
-        href=f"/api/v1/customers/{customer.id}",
-        customer_number=customer.customer_number,
-        type=customer.kind,
-        given_name=customer.given_name,
-        family_name=customer.family_name,
-        trading_name=customer.trading_name,
-        email=customer.email,
-        phone=customer.phone,
-        addresses=customer.addresses,
-        characteristics=customer.characteristics,
-        external_ref=customer.external_ref,
-        status=customer.status,
-        created_at=customer.created_at,
-        updated_at=customer.updated_at,
-        created_by=customer.created_by,
-        updated_by=customer.updated_by,
-        version=customer.version,
-    )
+CustomerId = Annotated[uuid.UUID, Path(alias="customerId")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0)]
+Cursor = Annotated[str | None, Query(description="nextCursor of the previous page")]
 
 
 def encode_cursor(customer: Customer) -> str:
@@ -55,19 +39,20 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise InvalidInput("invalid cursor", [FieldError("cursor", "not a cursor this API gave out")]) from exc
 
 
-@router.get("", response_model=Page[CustomerView])
-async def list_customers(
-    session: SessionDep,
-    external_ref: Annotated[str | None, Query(alias="externalRef", max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    cursor: Annotated[str | None, Query(description="nextCursor of the previous page")] = None,
+def written(customer: Customer, status_code: int = 200) -> Response:
+    """A write's answer: the customer as it now stands, with its new ETag."""
+    response = json_response(customer_view(customer), etag=customer.version, status_code=status_code)
+    if status_code == 201:
+        response.headers["Location"] = f"/api/v1/customers/{customer.id}"
+    return response
+
+
+async def _page(
+    session: SessionDep, filters: customers.CustomerFilters, limit: int, offset: int, cursor: str | None
 ) -> Page[CustomerView]:
-    """Customers, oldest first (ties broken by id). Page with `cursor` (stable while others insert)
-    or with `offset`."""
-    rows, total = await customers.list_customers(
+    rows, total = await customers.search_customers(
         session,
-        external_ref=external_ref,
+        filters,
         limit=limit + 1,  # one more than asked tells whether there is a next page
         offset=offset,
         after=decode_cursor(cursor) if cursor else None,
@@ -82,10 +67,153 @@ async def list_customers(
     )
 
 
+@router.get("", response_model=Page[CustomerView])
+async def search_customers(
+    session: SessionDep,
+    name: Annotated[
+        str | None, Query(max_length=200, description="start of words of the name; accents and case ignored")
+    ] = None,
+    email: Annotated[str | None, Query(max_length=320, description="exact, case-insensitive")] = None,
+    phone: Annotated[str | None, Query(max_length=40, description="compared in E.164, e.g. +442079460958")] = None,
+    customer_number: Annotated[str | None, Query(alias="customerNumber", max_length=20)] = None,
+    external_ref: Annotated[str | None, Query(alias="externalRef", max_length=100)] = None,
+    status: Annotated[Literal["prospect", "active", "suspended", "closed"] | None, Query()] = None,
+    segment: Annotated[str | None, Query(max_length=50)] = None,
+    type: Annotated[Literal["individual", "organisation"] | None, Query()] = None,
+    parent_id: Annotated[uuid.UUID | None, Query(alias="parentId")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    cursor: Cursor = None,
+) -> Page[CustomerView]:
+    """Customers matching every given filter, oldest first (ties broken by id), with the total.
+    Page with `cursor` (stable while others insert) or with `offset`."""
+    filters = customers.CustomerFilters(
+        name=name,
+        email=email,
+        phone=phone,
+        customer_number=customer_number,
+        external_ref=external_ref,
+        status=status,
+        segment=segment,
+        type=type,
+        parent_id=parent_id,
+    )
+    return await _page(session, filters, limit, offset, cursor)
+
+
+@router.post("", status_code=201, response_model=CustomerView)
+async def create_customer(body: CustomerCreate, session: SessionDep, principal: PrincipalDep) -> Response:
+    """A new customer, a prospect unless `status` is active: 201 with Location and ETag. 409 when the
+    external reference or an email (case-insensitively) is another customer's."""
+    customer = await customers.create_customer(session, principal, body)
+    return written(customer, 201)
+
+
 @router.get("/{customerId}", response_model=CustomerView)
-async def get_customer(customer_id: Annotated[uuid.UUID, Path(alias="customerId")], request: Request) -> Response:
+async def get_customer(customer_id: CustomerId, request: Request) -> Response:
     # The hot read path: the connection is taken here rather than through a dependency (a generator
     # dependency costs an exit stack per request, about a tenth of this route's CPU).
     async with read_pool(request).connection() as reader:
         customer = await customers.read_customer(reader, customer_id)
     return json_response(customer_view(customer), etag=customer.version)
+
+
+@router.patch("/{customerId}", response_model=CustomerView)
+async def patch_customer(
+    customer_id: CustomerId,
+    patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatchDep,
+) -> Response:
+    """JSON Merge Patch (RFC 7396) onto the customer as GET shows it, validated as a whole.
+    `application/merge-patch+json` or `application/json`. If-Match → 412 when stale."""
+    customer = await customers.update_customer(session, principal, customer_id, patch, if_match=if_match)
+    return written(customer)
+
+
+@router.delete("/{customerId}", status_code=204)
+async def delete_customer(
+    customer_id: CustomerId, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep
+) -> Response:
+    """Only a customer nothing refers to (no agreements, orders, children, subscriptions or debt);
+    409 lists what blocks it."""
+    await customers.delete_customer(session, principal, customer_id, if_match=if_match)
+    return Response(status_code=204)
+
+
+def _lifecycle(action: str, summary: str) -> None:
+    async def change(
+        customer_id: CustomerId,
+        body: LifecycleRequest,
+        session: SessionDep,
+        principal: PrincipalDep,
+        if_match: IfMatchDep,
+    ) -> Response:
+        customer = await customers.change_status(
+            session, principal, customer_id, action, body.reason_code, if_match=if_match
+        )
+        return written(customer)
+
+    change.__name__ = f"{action}_customer"
+    router.add_api_route(
+        f"/{{customerId}}/{action}",
+        change,
+        methods=["POST"],
+        response_model=CustomerView,
+        summary=summary,
+        description=f"`reasonCode`: one of the `{action}` reason codes (422 otherwise). 409 when the "
+        "customer's status does not allow it.",
+    )
+
+
+_lifecycle("activate", "prospect → active")
+_lifecycle("suspend", "active → suspended")
+_lifecycle("resume", "suspended → active")
+_lifecycle("close", "prospect, active or suspended → closed; 409 listing subscriptions or debt that block it")
+
+
+@router.post("/{customerId}/anonymise", response_model=CustomerView)
+async def anonymise_customer(
+    customer_id: CustomerId,
+    body: LifecycleRequest,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatchDep,
+) -> Response:
+    """Erase a closed customer's personal data; ids, agreements and bills are kept. Audited."""
+    customer = await customers.anonymise_customer(session, principal, customer_id, body.reason_code, if_match=if_match)
+    return written(customer)
+
+
+@router.get("/{customerId}/children", response_model=Page[CustomerView])
+async def children(
+    customer_id: CustomerId, session: SessionDep, limit: Limit = 50, offset: Offset = 0, cursor: Cursor = None
+) -> Page[CustomerView]:
+    """The organisation's child organisations and contacts (set `parentId` on the child)."""
+    await customers.get_customer(session, customer_id)
+    return await _page(session, customers.CustomerFilters(parent_id=customer_id), limit, offset, cursor)
+
+
+@router.get("/{customerId}/audit", response_model=Page[AuditEntryView])
+async def audit_trail(
+    customer_id: CustomerId,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(description="nextCursor of the previous page")] = None,
+) -> Page[AuditEntryView]:
+    """Every change to the customer and to its agreements and subscriptions, oldest first: who,
+    through which channel, when, what changed, and the reason code."""
+    try:
+        after = int(cursor) if cursor else None
+    except ValueError as exc:
+        raise InvalidInput("invalid cursor", [FieldError("cursor", "not a cursor this API gave out")]) from exc
+    events, total = await customers.audit_trail(session, customer_id, limit=limit + 1, after_id=after)
+    page = events[:limit]
+    return Page[AuditEntryView](
+        items=[AuditEntryView.model_validate(e, from_attributes=True) for e in page],
+        total=total,
+        limit=limit,
+        offset=0,
+        next_cursor=str(page[-1].id) if len(events) > limit else None,
+    )
