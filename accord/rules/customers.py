@@ -208,6 +208,7 @@ def preferred(items: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
 # What anonymising writes over a closed customer's personal data (ids, agreements, bills stay).
 ANONYMISED_NAME = "anonymised"
 PERSONAL_FIELDS = (
+    "name",
     "givenName",
     "familyName",
     "tradingName",

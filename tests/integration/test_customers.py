@@ -166,7 +166,9 @@ class TestPatch:
 
     async def test_plain_json_is_accepted_and_read_only_fields_may_be_repeated(self, api: httpx.AsyncClient) -> None:
         customer = await create(api)
-        response = await api.patch(customer["href"], json={"id": customer["id"], "status": "prospect", "givenName": "G."})
+        response = await api.patch(
+            customer["href"], json={"id": customer["id"], "status": "prospect", "givenName": "G."}
+        )
         assert response.status_code == 200, response.text
         assert response.json()["givenName"] == "G."
 
@@ -178,7 +180,9 @@ class TestPatch:
 
     async def test_the_patched_whole_is_validated(self, api: httpx.AsyncClient) -> None:
         customer = await create(api)
-        response = await api.patch(customer["href"], json={"phones": [{"number": "+1 415 555 2671"}, {"number": "nope"}]})
+        response = await api.patch(
+            customer["href"], json={"phones": [{"number": "+1 415 555 2671"}, {"number": "nope"}]}
+        )
         assert response.status_code == 422
         assert [e["field"] for e in response.json()["errors"]] == ["phones[1].number"]
         assert (await api.get(customer["href"])).json()["version"] == 1

@@ -85,7 +85,9 @@ class TestBlockers:
 
 class TestHierarchy:
     def test_an_individual_contact_of_an_organisation(self) -> None:
-        rules.check_parent(child_kind="individual", relationship="contact", parent_kind="organisation", creates_cycle=False)
+        rules.check_parent(
+            child_kind="individual", relationship="contact", parent_kind="organisation", creates_cycle=False
+        )
 
     def test_the_parent_must_be_an_organisation_and_no_cycle(self) -> None:
         with pytest.raises(InvalidInput) as exc:
@@ -144,10 +146,15 @@ class TestCustomerInput:
                 "preferredLanguage": "vi-VN",
             }
         )
-        assert data.given_name == "Nguyễn" and unicodedata.is_normalized("NFC", data.given_name)
+        assert data.given_name == "Nguyễn"
+        assert unicodedata.is_normalized("NFC", data.given_name)
         assert data.emails[0].address == "Ada@Example.COM"  # stored as entered (trimmed)
         assert data.phones[0].number == "+442079460958"
-        assert data.phones[0].model_dump(by_alias=True) == {"number": "+442079460958", "type": "mobile", "preferred": True}
+        assert data.phones[0].model_dump(by_alias=True) == {
+            "number": "+442079460958",
+            "type": "mobile",
+            "preferred": True,
+        }
 
     @pytest.mark.parametrize(
         ("body", "field"),
@@ -158,7 +165,10 @@ class TestCustomerInput:
             ({"phones": [{"number": "+442079460958", "preferred": True}] * 2}, "phones"),
             ({"givenName": "x" * 201}, "givenName"),
             ({"preferredLanguage": "english!"}, "preferredLanguage"),
-            ({"identifications": [{"type": "passport", "number": "X1", "issuingCountry": "gb"}]}, "identifications[0].issuingCountry"),
+            (
+                {"identifications": [{"type": "passport", "number": "X1", "issuingCountry": "gb"}]},
+                "identifications[0].issuingCountry",
+            ),
             ({"nickname": "Ada"}, "nickname"),
         ],
     )
