@@ -12,23 +12,27 @@ from accord.db import create_engine
 from accord.logs import configure_logging
 from accord.temporal import connect
 from activities.onboarding import OnboardingActivities
+from activities.subscriptions import SubscriptionActivities
 from workflows.onboarding import Onboarding
+from workflows.subscriptions import SubscriptionChange
 
 log = structlog.get_logger("accord.worker")
 
 
 def build_worker(client: Client, task_queue: str, activities: OnboardingActivities) -> Worker:
     """Every workflow and activity Accord runs, on one task queue."""
+    changes = SubscriptionActivities(activities.engine)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[Onboarding],
+        workflows=[Onboarding, SubscriptionChange],
         activities=[
             activities.onboard_customer,
             activities.onboard_agreement,
             activities.onboard_subscriptions,
             activities.complete_order,
             activities.fail_order,
+            changes.apply_subscription_change,
         ],
         max_concurrent_workflow_tasks=100,
         max_concurrent_activities=100,

@@ -15,7 +15,7 @@ from accord.temporal import connect
 from api import problems
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import RequestIdMiddleware
-from api.routes import agreements, catalogue, customers, health, orders
+from api.routes import agreements, catalogue, customers, health, orders, subscriptions
 
 
 @asynccontextmanager
@@ -47,7 +47,15 @@ def create_app() -> FastAPI:
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: replays get a request id too
     problems.install(app)
-    for router in (health.router, orders.router, customers.router, agreements.router, catalogue.router):
+    for router in (
+        health.router,
+        orders.router,
+        customers.router,
+        agreements.router,
+        agreements.customer_router,
+        subscriptions.router,
+        catalogue.router,
+    ):
         app.include_router(router)
     return app
 

@@ -4,9 +4,11 @@ from accord.models.agreement import Agreement
 from accord.models.audit import AuditEvent, OutboxEvent
 from accord.models.base import Base
 from accord.models.customer import Customer, CustomerEmail
+from accord.models.early_termination import EarlyTermination
 from accord.models.idempotency import IdempotencyKey
 from accord.models.offering import Offering
 from accord.models.order import Order
+from accord.models.schedule import SubscriptionChange
 from accord.models.subscription import Subscription
 
 __all__ = [
@@ -15,9 +17,11 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerEmail",
+    "EarlyTermination",
     "IdempotencyKey",
     "Offering",
     "Order",
     "OutboxEvent",
     "Subscription",
+    "SubscriptionChange",
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Sequence, SmallInteger, String, text
@@ -22,6 +23,9 @@ class Agreement(Audited, Base):
         CheckConstraint("bill_delivery IN ('electronic', 'paper')", name="bill_delivery"),
         CheckConstraint("commitment_months IN (0, 12, 24)", name="commitment_months"),
         CheckConstraint("status IN ('active', 'suspended', 'closed')", name="status"),
+        CheckConstraint("next_bill_day BETWEEN 1 AND 28", name="next_bill_day"),
+        CheckConstraint("(next_bill_day IS NULL) = (next_bill_day_from IS NULL)", name="next_bill_day_from"),
+        CheckConstraint("credit_limit >= 0", name="credit_limit"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -41,3 +45,9 @@ class Agreement(Audited, Base):
     commitment_end_date: Mapped[date | None]
     billing_address: Mapped[dict[str, Any] | None]
     status: Mapped[str] = mapped_column(String(20), default="active")
+    status_reason: Mapped[str | None] = mapped_column(String(50))
+    # A bill-day change waits for the next bill period: the new day and the date it takes effect.
+    next_bill_day: Mapped[int | None] = mapped_column(SmallInteger)
+    next_bill_day_from: Mapped[date | None]
+    # In the agreement's currency; None: no limit.
+    credit_limit: Mapped[Decimal | None]

@@ -15,7 +15,7 @@ class Subscription(Audited, Base):
 
     __tablename__ = "subscriptions"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'terminated')", name="status"),
+        CheckConstraint("status IN ('active', 'suspended', 'terminated')", name="status"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
     )
 
@@ -28,3 +28,6 @@ class Subscription(Audited, Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     start_date: Mapped[date]
     end_date: Mapped[date | None]
+    # The reason code of the last status change, and since when a suspended subscription is suspended.
+    status_reason: Mapped[str | None] = mapped_column(String(50))
+    suspended_from: Mapped[date | None]

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from accord.errors import FieldError
 from accord.rules.catalogue import OfferingTerms
-from accord.rules.money import fits_minor_unit, is_known_currency
-from accord.schemas.orders import OrderItem, OrderRequest
+from accord.rules.eligibility import offering_errors, price_errors
+from accord.rules.money import is_known_currency
+from accord.schemas.orders import OrderRequest
 
 
 def check_order(order: OrderRequest, catalogue: Mapping[str, OfferingTerms]) -> list[FieldError]:
@@ -24,35 +25,23 @@ def check_order(order: OrderRequest, catalogue: Mapping[str, OfferingTerms]) -> 
     errors: list[FieldError] = []
     for i, item, offering in found:
         field = f"items[{i}].offeringCode"
+        found_errors = offering_errors(
+            item.offering_code,
+            offering,
+            currency,
+            access_families=access_families,
+            field=field,
+            where="in the same order",
+        )
+        errors.extend(found_errors)
         if offering is None or not offering.active:
-            errors.append(FieldError(field, f"no offering {item.offering_code!r} on sale"))
             continue
-        if offering.currency != currency:
-            errors.append(
-                FieldError(field, f"{offering.code} is priced in {offering.currency}, the agreement is in {currency}")
-            )
         if offering.kind == "access":
             if offering.family in seen_access:
                 errors.append(FieldError(field, f"a second {offering.family} access offering"))
             seen_access.add(offering.family)
-        elif offering.family not in access_families:
-            errors.append(
-                FieldError(
-                    field,
-                    f"{offering.code} is an add-on: it needs {offering.family} access in the same order",
-                )
-            )
-        errors.extend(_price_errors(i, item, offering, currency))
+        errors.extend(price_errors(item.price_adjustment, offering, currency, field=f"items[{i}].priceAdjustment"))
     return errors
-
-
-def _price_errors(i: int, item: OrderItem, offering: OfferingTerms, currency: str) -> list[FieldError]:
-    field = f"items[{i}].priceAdjustment"
-    if not fits_minor_unit(item.price_adjustment, currency):
-        return [FieldError(field, f"{item.price_adjustment} has more decimals than {currency} allows")]
-    if offering.monthly_price + item.price_adjustment < 0:
-        return [FieldError(field, f"would make {offering.code} cost less than nothing")]
-    return []
 
 
 def add_months(day: date, months: int) -> date:

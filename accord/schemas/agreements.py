@@ -1,29 +1,51 @@
+"""Agreements (billing accounts): what a client sends to open or change one, and what it reads."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from accord.schemas.common import ApiModel
-from accord.schemas.orders import BillCycle
+from pydantic import Field
+
+from accord.schemas.common import Address, Amount, ApiModel
+from accord.schemas.orders import BillCycle, OrderAgreement, PaymentMethod
+from accord.schemas.subscriptions import SubscriptionView
+
+AgreementStatus = Literal["active", "suspended", "closed"]
 
 
-class SubscriptionView(ApiModel):
-    id: uuid.UUID
-    offering_code: str
-    currency: str
-    list_price: Decimal
-    price_adjustment: Decimal
-    price: Decimal
-    status: str
-    start_date: date
-    end_date: date | None
+class NewAgreement(OrderAgreement):
+    """An agreement opened for an existing customer: the order's agreement terms, plus a credit limit."""
+
+    credit_limit: Amount | None = Field(default=None, ge=0, description="in the agreement's currency; none: no limit")
+
+
+class AgreementSettings(ApiModel):
+    """What a PATCH (JSON Merge Patch) can change; the currency and the customer are fixed. Sent along
+    it, `statusReason` is the reason code of a status change (required then) and `reasonCode` the
+    reason of any other change (optional)."""
+
+    bill_cycle: BillCycle
+    bill_delivery: Literal["electronic", "paper"]
+    payment_method: PaymentMethod
+    billing_address: Address | None = None
+    credit_limit: Amount | None = Field(default=None, ge=0)
+    commitment_term: Literal[0, 12, 24] = Field(description="months, from today when changed; 0 = no commitment")
+    status: AgreementStatus
 
 
 class PaymentMethodView(ApiModel):
     type: str
     details: dict[str, Any]
+
+
+class PendingBillCycle(ApiModel):
+    """A bill-day change waiting for the next bill period."""
+
+    bill_day: int
+    effective_from: date
 
 
 class AgreementView(ApiModel):
@@ -32,13 +54,16 @@ class AgreementView(ApiModel):
     agreement_number: str
     customer_id: uuid.UUID
     currency: str
-    bill_cycle: BillCycle
+    bill_cycle: BillCycle = Field(description="in force today")
+    pending_bill_cycle: PendingBillCycle | None = None
     bill_delivery: str
     payment_method: PaymentMethodView
     commitment_term: int
     commitment_end_date: date | None
     billing_address: dict[str, Any] | None
+    credit_limit: Decimal | None = None
     status: str
+    status_reason: str | None = None
     monthly_recurring_charge: Decimal
     subscriptions: list[SubscriptionView]
     created_at: datetime
@@ -46,3 +71,29 @@ class AgreementView(ApiModel):
     created_by: str
     updated_by: str
     version: int
+
+
+class AgreementList(ApiModel):
+    items: list[AgreementView]
+    total: int
+    limit: int
+    offset: int
+
+
+class HistoryEntry(ApiModel):
+    """One change to the agreement or to a subscription on it, from the audit trail."""
+
+    id: int
+    occurred_at: datetime
+    actor: str
+    channel: str
+    entity_type: str
+    entity_id: uuid.UUID
+    action: str
+    changes: dict[str, Any]
+    reason_code: str | None
+
+
+class History(ApiModel):
+    items: list[HistoryEntry]
+    next_cursor: str | None = Field(default=None, description="pass as `after` for the next page")

@@ -1,19 +1,33 @@
-"""Agreements (billing accounts) and what they cost a month."""
+"""Agreements (billing accounts): open, list, change (bill address, delivery, payment method, credit
+limit, bill cycle, commitment term, status) and their history; what they cost a month."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
-from sqlalchemy import insert, select
+from pydantic import ValidationError
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accord.db import Executor
-from accord.errors import NotFound
-from accord.models import Agreement, Subscription
+from accord.errors import Conflict, FieldError, InvalidInput, NotFound
+from accord.models import Agreement, AuditEvent, Customer, Subscription
 from accord.principal import Principal
-from accord.rules.orders import commitment_end
+from accord.rules.agreements import close_blockers, status_action
+from accord.rules.bill_cycle import bill_day_change_effective, bill_day_on
+from accord.rules.changes import changed_fields
+from accord.rules.merge_patch import merge_patch
+from accord.rules.money import fits_minor_unit, is_known_currency
+from accord.rules.orders import add_months, commitment_end
+from accord.rules.preconditions import ANY_VERSION, IfMatch
+from accord.rules.reasons import check_reason
+from accord.schemas.agreements import AgreementSettings, NewAgreement
 from accord.schemas.orders import OrderAgreement
+from accord.services import audit
+from accord.services.locking import lock
 
 
 async def open_agreement(
@@ -45,6 +59,8 @@ async def open_agreement(
         updated_by=principal.audit_name,
         version=1,
     )
+    if isinstance(terms, NewAgreement) and terms.credit_limit is not None:
+        values["credit_limit"] = terms.credit_limit
     await session.execute(insert(Agreement).values(values))
     return values["id"]  # type: ignore[return-value]
 
@@ -53,9 +69,244 @@ async def get_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> tuple
     agreement = await session.get(Agreement, agreement_id)
     if agreement is None:
         raise NotFound(f"no agreement {agreement_id}")
+    return agreement, await agreement_subscriptions(session, agreement_id)
+
+
+async def agreement_subscriptions(session: AsyncSession, agreement_id: uuid.UUID) -> list[Subscription]:
     subscriptions = await session.scalars(
         select(Subscription)
         .where(Subscription.agreement_id == agreement_id)
         .order_by(Subscription.start_date, Subscription.id)
     )
-    return agreement, list(subscriptions)
+    return list(subscriptions)
+
+
+def agreement_document(agreement: Agreement) -> dict[str, Any]:
+    """The agreement's fields as the audit trail records them (JSON values, camelCase)."""
+    return {
+        "customerId": str(agreement.customer_id),
+        "currency": agreement.currency,
+        "billDay": agreement.bill_day,
+        "nextBillDay": agreement.next_bill_day,
+        "nextBillDayFrom": agreement.next_bill_day_from.isoformat() if agreement.next_bill_day_from else None,
+        "billDelivery": agreement.bill_delivery,
+        "paymentMethod": {"type": agreement.payment_method_type, "details": agreement.payment_method_details},
+        "commitmentTerm": agreement.commitment_months,
+        "commitmentEndDate": agreement.commitment_end_date.isoformat() if agreement.commitment_end_date else None,
+        "billingAddress": agreement.billing_address,
+        "creditLimit": None if agreement.credit_limit is None else format(agreement.credit_limit.normalize(), "f"),
+        "status": agreement.status,
+        "statusReason": agreement.status_reason,
+    }
+
+
+def _credit_limit_errors(terms: NewAgreement | AgreementSettings, currency: str) -> list[FieldError]:
+    if terms.credit_limit is not None and not fits_minor_unit(terms.credit_limit, currency):
+        return [FieldError("creditLimit", f"{terms.credit_limit} has more decimals than {currency} allows")]
+    return []
+
+
+async def create_agreement(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, terms: NewAgreement, *, today: date
+) -> Agreement:
+    """Open another agreement for an existing customer; its commitment term (if any) starts today."""
+    customer = (await session.execute(select(Customer.status).where(Customer.id == customer_id))).one_or_none()
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}")
+    if customer.status == "closed":
+        raise Conflict(f"customer {customer_id} is closed", [FieldError("customerId", "is closed")])
+    if not is_known_currency(terms.currency):
+        raise InvalidInput(
+            "unknown currency", [FieldError("currency", f"{terms.currency} is not a currency Accord accepts")]
+        )
+    errors = _credit_limit_errors(terms, terms.currency)
+    if errors:
+        raise InvalidInput("the agreement cannot be opened", errors)
+    agreement_id = await open_agreement(
+        session, customer_id=customer_id, terms=terms, start=today, today=today, principal=principal
+    )
+    agreement = await session.get(Agreement, agreement_id)
+    assert agreement is not None
+    await audit.record(
+        session,
+        principal,
+        [
+            audit.Change(
+                "agreement", agreement.id, "created", customer_id=customer_id, changes=agreement_document(agreement)
+            )
+        ],
+    )
+    return agreement
+
+
+async def list_agreements(
+    session: AsyncSession, *, customer_id: uuid.UUID, status: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[tuple[Agreement, list[Subscription]]], int]:
+    """A customer's agreements, oldest first, each with its subscriptions; and how many there are."""
+    if await session.scalar(select(Customer.id).where(Customer.id == customer_id)) is None:
+        raise NotFound(f"no customer {customer_id}")
+    where = [Agreement.customer_id == customer_id]
+    if status is not None:
+        where.append(Agreement.status == status)
+    total = await session.scalar(select(func.count()).select_from(Agreement).where(*where)) or 0
+    rows = list(
+        await session.scalars(
+            select(Agreement).where(*where).order_by(Agreement.created_at, Agreement.id).limit(limit).offset(offset)
+        )
+    )
+    held: dict[uuid.UUID, list[Subscription]] = {a.id: [] for a in rows}
+    if rows:
+        for s in await session.scalars(
+            select(Subscription)
+            .where(Subscription.agreement_id.in_(list(held)))
+            .order_by(Subscription.start_date, Subscription.id)
+        ):
+            held[s.agreement_id].append(s)
+    return [(a, held[a.id]) for a in rows], total
+
+
+def settle_bill_day(agreement: Agreement, today: date) -> None:
+    """A pending bill-day change whose date has come becomes the bill day."""
+    if (
+        agreement.next_bill_day is not None
+        and bill_day_on(today, agreement.bill_day, agreement.next_bill_day, agreement.next_bill_day_from)
+        == agreement.next_bill_day
+    ):
+        agreement.bill_day = agreement.next_bill_day
+        agreement.next_bill_day = None
+        agreement.next_bill_day_from = None
+
+
+def current_settings(agreement: Agreement) -> dict[str, Any]:
+    """The agreement as a PATCH document sees it (camelCase JSON). Its bill day is the one it is
+    heading to: a pending one, else the one in force."""
+    details = dict(agreement.payment_method_details)
+    automatic = bool(details.pop("automatic", False))
+    document: dict[str, Any] = {
+        "billCycle": {"frequency": agreement.bill_frequency, "billDay": agreement.next_bill_day or agreement.bill_day},
+        "billDelivery": agreement.bill_delivery,
+        "paymentMethod": {"type": agreement.payment_method_type, "automatic": automatic, "details": details},
+        "commitmentTerm": agreement.commitment_months,
+        "status": agreement.status,
+    }
+    if agreement.billing_address is not None:
+        document["billingAddress"] = agreement.billing_address
+    if agreement.credit_limit is not None:
+        document["creditLimit"] = format(agreement.credit_limit.normalize(), "f")
+    return document
+
+
+def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
+    errors = []
+    for e in exc.errors():
+        name = ""
+        for part in e["loc"]:
+            name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+        errors.append(FieldError(name or "body", e["msg"].removeprefix("Value error, ")))
+    return errors
+
+
+async def _live_subscriptions(session: AsyncSession, agreement_id: uuid.UUID) -> list[tuple[str, str, str]]:
+    rows = await session.execute(
+        select(Subscription.id, Subscription.offering_code, Subscription.status)
+        .where(Subscription.agreement_id == agreement_id, Subscription.status != "terminated")
+        .order_by(Subscription.start_date, Subscription.id)
+    )
+    return [(str(r.id), r.offering_code, r.status) for r in rows]
+
+
+async def update_agreement(
+    session: AsyncSession,
+    principal: Principal,
+    agreement_id: uuid.UUID,
+    patch: Mapping[str, Any],
+    *,
+    today: date,
+    if_match: IfMatch = ANY_VERSION,
+    status_reason: str | None = None,
+    reason_code: str | None = None,
+) -> Agreement:
+    """Apply a JSON Merge Patch to what can change of an agreement (see AgreementSettings).
+
+    A new bill day takes effect from the next bill period: it is stored as pending with that date (the
+    agreement keeps its bill day until then). A status change needs `status_reason` (a reason code of
+    the action: suspend, resume, close); closing is refused (409) while subscriptions are not
+    terminated, listing them."""
+    if not isinstance(patch, Mapping):
+        raise InvalidInput("a merge patch is a JSON object", [FieldError("body", "expected an object")])
+    agreement = await lock(session, Agreement, agreement_id, what="agreement", if_match=if_match)
+    settle_bill_day(agreement, today)
+    before_document = agreement_document(agreement)
+    current = current_settings(agreement)
+    try:
+        wanted = AgreementSettings.model_validate(merge_patch(current, dict(patch)))
+    except ValidationError as exc:
+        raise InvalidInput("the patch leaves the agreement invalid", _pydantic_errors(exc)) from exc
+    errors = _credit_limit_errors(wanted, agreement.currency)
+    if errors:
+        raise InvalidInput("the patch leaves the agreement invalid", errors)
+
+    action, reason = "updated", check_reason("update", reason_code, field="reasonCode", required=False)
+    if wanted.status != agreement.status:
+        action = status_action(agreement.status, wanted.status)
+        reason = check_reason(action, status_reason, field="statusReason")
+        if wanted.status == "closed":
+            blockers = close_blockers(await _live_subscriptions(session, agreement.id))
+            if blockers:
+                raise Conflict("the agreement has subscriptions that are not terminated", blockers)
+        agreement.status = wanted.status
+        agreement.status_reason = reason
+        action = {"suspend": "suspended", "resume": "resumed", "close": "closed"}[action]
+    elif status_reason is not None:
+        raise InvalidInput(
+            "statusReason goes with a status change", [FieldError("statusReason", "status is unchanged")]
+        )
+
+    new_day = wanted.bill_cycle.bill_day
+    if new_day == agreement.bill_day:
+        agreement.next_bill_day, agreement.next_bill_day_from = None, None
+    elif new_day != agreement.next_bill_day:
+        agreement.next_bill_day = new_day
+        agreement.next_bill_day_from = bill_day_change_effective(today, agreement.bill_day)
+    agreement.bill_delivery = wanted.bill_delivery
+    agreement.payment_method_type = wanted.payment_method.type
+    agreement.payment_method_details = {"automatic": wanted.payment_method.automatic, **wanted.payment_method.details}
+    agreement.billing_address = wanted.billing_address.model_dump(mode="json") if wanted.billing_address else None
+    agreement.credit_limit = wanted.credit_limit
+    if wanted.commitment_term != agreement.commitment_months:
+        agreement.commitment_months = wanted.commitment_term
+        agreement.commitment_end_date = add_months(today, wanted.commitment_term) if wanted.commitment_term else None
+
+    changes = changed_fields(before_document, agreement_document(agreement))
+    if changes:
+        agreement.updated_by = principal.audit_name
+        await session.flush()
+        await session.refresh(agreement)  # the server-set updated_at
+        await audit.record(
+            session,
+            principal,
+            [
+                audit.Change(
+                    "agreement",
+                    agreement.id,
+                    action,
+                    customer_id=agreement.customer_id,
+                    changes=changes,
+                    reason_code=reason,
+                )
+            ],
+        )
+    return agreement
+
+
+async def agreement_history(
+    session: AsyncSession, agreement_id: uuid.UUID, *, limit: int = 50, after: int | None = None
+) -> list[AuditEvent]:
+    """Every change to the agreement and to the subscriptions on it, oldest first."""
+    if await session.scalar(select(Agreement.id).where(Agreement.id == agreement_id)) is None:
+        raise NotFound(f"no agreement {agreement_id}")
+    held = select(Subscription.id).where(Subscription.agreement_id == agreement_id).scalar_subquery()
+    statement = select(AuditEvent).where(or_(AuditEvent.entity_id == agreement_id, AuditEvent.entity_id.in_(held)))
+    if after is not None:
+        statement = statement.where(AuditEvent.id > after)
+    return list(await session.scalars(statement.order_by(AuditEvent.id).limit(limit)))
