@@ -4,8 +4,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Sequence, String, Text, func, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, Sequence, String, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.models.base import Audited, Base, new_id
@@ -30,7 +30,7 @@ class Customer(Audited, Base):
         # The customer list's stable order: creation time, then id as the tie-breaker.
         Index("ix_customers_created_at_id", "created_at", "id"),
         # Name search: prefix full-text match on the normalised names (core PostgreSQL, no extension).
-        Index("ix_customers_search_name", text("to_tsvector('simple', search_name)"), postgresql_using="gin"),
+        Index("ix_customers_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_customers_search_emails", "search_emails", postgresql_using="gin"),
         Index("ix_customers_search_phones", "search_phones", postgresql_using="gin"),
         Index("ix_customers_parent_id", "parent_id", postgresql_where=text("parent_id IS NOT NULL")),
@@ -68,6 +68,10 @@ class Customer(Audited, Base):
     anonymised_at: Mapped[datetime | None]
     # Derived, for search only: names without accents, case-folded; email keys; E.164 phones.
     search_name: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    # Stored, so that a search that walks the list in order does not re-parse every name it passes.
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('simple', search_name)", persisted=True), nullable=True, deferred=True
+    )
     search_emails: Mapped[list[str]] = mapped_column(
         ARRAY(String(320)), default=list, server_default=text("'{}'::varchar[]")
     )

@@ -47,8 +47,12 @@ def transition(status: str, action: str) -> str:
     return target
 
 
+# What the audit trail calls each action once done.
+PAST = {"activate": "activated", "suspend": "suspended", "resume": "resumed", "close": "closed"}
+
+
 def _past(action: str) -> str:
-    return {"activate": "activated", "suspend": "suspended", "resume": "resumed", "close": "closed"}.get(action, action)
+    return PAST.get(action, action)
 
 
 def check_anonymisable(status: str, anonymised: bool) -> None:

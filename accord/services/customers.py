@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from psycopg import AsyncConnection
 from pydantic import ValidationError
-from sqlalchemy import delete, func, literal, select, text, tuple_
+from sqlalchemy import ColumnElement, delete, func, literal, literal_column, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -424,9 +425,7 @@ def _where(filters: CustomerFilters) -> list[Any]:
         query = rules.name_tsquery(filters.name)
         if query is None:
             raise InvalidInput("nothing to search for", [FieldError("name", "give at least one letter or digit")])
-        where.append(
-            text("to_tsvector('simple', customers.search_name) @@ to_tsquery('simple', :q)").bindparams(q=query)
-        )
+        where.append(Customer.search_vector.op("@@")(func.to_tsquery(literal_column("'simple'"), query)))
     if filters.email is not None:
         where.append(Customer.search_emails.contains([rules.email_key(filters.email)]))
     if filters.phone is not None:
@@ -462,7 +461,14 @@ async def search_customers(
     match in all. `after` (the last row's creation time and id) pages by keyset, which neither skips
     nor repeats rows while others insert; otherwise `offset`."""
     where = _where(filters)
-    query = select(Customer).where(*where).order_by(Customer.created_at, Customer.id)
+    # An email or phone matches a handful of rows, but PostgreSQL keeps no statistics for array
+    # elements that are all distinct and guesses 0.5 % of the table: it would then walk the whole
+    # (created_at, id) index looking for them (50 ms at 100,000 customers). Ordering by an expression
+    # equal to created_at makes it fetch the matches through the GIN index and sort them (~1 ms).
+    created_at: ColumnElement[datetime] = Customer.created_at
+    if filters.email is not None or filters.phone is not None:
+        created_at = Customer.created_at + literal_column("interval '0'")
+    query = select(Customer).where(*where).order_by(created_at, Customer.id)
     if after is not None:
         query = query.where(tuple_(Customer.created_at, Customer.id) > tuple_(*after))
     else:
@@ -528,7 +534,7 @@ async def change_status(
             Change(
                 "customer",
                 customer.id,
-                rules.TRANSITIONS[action][1] if action != "resume" else "resumed",
+                rules.PAST[action],
                 customer_id=customer.id,
                 changes={
                     "status": {"from": before, "to": status},

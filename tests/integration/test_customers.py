@@ -215,6 +215,14 @@ class TestPatch:
         assert response.status_code == 409
         assert response.json()["errors"][0]["field"] == "emails[1].address"
 
+    async def test_an_external_reference_of_another_customer_is_409_on_patch(self, api: httpx.AsyncClient) -> None:
+        other = await create(api)
+        customer = await create(api)
+        response = await api.patch(customer["href"], json={"externalRef": other["externalRef"]})
+        assert response.status_code == 409
+        assert response.json()["errors"][0]["field"] == "externalRef"
+        assert (await api.get(customer["href"])).json()["externalRef"] == customer["externalRef"]
+
 
 class TestSearch:
     async def test_filters_combine(self, api: httpx.AsyncClient) -> None:

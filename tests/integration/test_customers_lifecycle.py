@@ -52,7 +52,7 @@ class TestLifecycle:
         trail = (await api.get(f"{customer['href']}/audit")).json()
         assert [(e["action"], e["reasonCode"]) for e in trail["items"]] == [
             ("created", None),
-            ("active", "customer-request"),
+            ("activated", "customer-request"),
             ("suspended", "non-payment"),
             ("resumed", "payment-received"),
             ("closed", "moved-away"),
@@ -226,7 +226,7 @@ class TestAuditTrail:
 
         assert first["total"] == 4
         entries = first["items"] + second["items"]
-        assert [e["action"] for e in entries] == ["created", "updated", "updated", "active"]
+        assert [e["action"] for e in entries] == ["created", "updated", "updated", "activated"]
         assert second["nextCursor"] is None
         assert entries[1]["changes"] == {"segment": {"from": customer["segment"], "to": "gold"}}
         assert entries[2]["changes"] == {"givenName": {"from": "Grace", "to": "Amazing Grace"}}

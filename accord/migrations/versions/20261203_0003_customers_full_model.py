@@ -55,12 +55,13 @@ def upgrade() -> None:
     op.add_column('customers', sa.Column('paying_parent', sa.Boolean(), server_default=sa.text('false'), nullable=False))
     op.add_column('customers', sa.Column('anonymised_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('customers', sa.Column('search_name', sa.Text(), server_default=sa.text("''"), nullable=False))
+    op.add_column('customers', sa.Column('search_vector', postgresql.TSVECTOR(), sa.Computed("to_tsvector('simple', search_name)", persisted=True), nullable=True))
     op.add_column('customers', sa.Column('search_emails', postgresql.ARRAY(sa.String(length=320)), server_default=sa.text("'{}'::varchar[]"), nullable=False))
     op.add_column('customers', sa.Column('search_phones', postgresql.ARRAY(sa.String(length=40)), server_default=sa.text("'{}'::varchar[]"), nullable=False))
     op.create_foreign_key(op.f('fk_customers_parent_id_customers'), 'customers', 'customers', ['parent_id'], ['id'])
     op.create_check_constraint(op.f('ck_customers_not_own_parent'), 'customers', 'parent_id IS NULL OR parent_id <> id')
     op.create_check_constraint(op.f('ck_customers_relationship_with_parent'), 'customers', '(parent_id IS NULL) = (relationship IS NULL)')
-    op.create_index('ix_customers_search_name', 'customers', [sa.text("to_tsvector('simple', search_name)")], unique=False, postgresql_using='gin')
+    op.create_index('ix_customers_search_vector', 'customers', ['search_vector'], unique=False, postgresql_using='gin')
     op.create_index('ix_customers_search_emails', 'customers', ['search_emails'], unique=False, postgresql_using='gin')
     op.create_index('ix_customers_search_phones', 'customers', ['search_phones'], unique=False, postgresql_using='gin')
     op.create_index('ix_customers_parent_id', 'customers', ['parent_id'], unique=False, postgresql_where=sa.text('parent_id IS NOT NULL'))
@@ -124,11 +125,11 @@ def downgrade() -> None:
     op.drop_index('ix_customers_parent_id', table_name='customers')
     op.drop_index('ix_customers_search_phones', table_name='customers')
     op.drop_index('ix_customers_search_emails', table_name='customers')
-    op.drop_index('ix_customers_search_name', table_name='customers')
+    op.drop_index('ix_customers_search_vector', table_name='customers')
     op.drop_constraint(op.f('ck_customers_relationship_with_parent'), 'customers', type_='check')
     op.drop_constraint(op.f('ck_customers_not_own_parent'), 'customers', type_='check')
     op.drop_constraint(op.f('fk_customers_parent_id_customers'), 'customers', type_='foreignkey')
-    for column in ('search_phones', 'search_emails', 'search_name', 'anonymised_at', 'paying_parent', 'relationship',
+    for column in ('search_phones', 'search_emails', 'search_vector', 'search_name', 'anonymised_at', 'paying_parent', 'relationship',
                    'parent_id', 'status_reason', 'marketing_consent', 'preferred_language', 'segment',
                    'identifications', 'phones', 'emails'):
         op.drop_column('customers', column)
