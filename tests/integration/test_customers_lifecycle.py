@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import httpx
@@ -10,9 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accord.models import AuditEvent, Subscription
-from tests.conftest import shop_order
+from accord.principal import Principal
+from accord.services import audit
+from accord.services.audit import Change
+from tests.conftest import shop_order, unique
 from tests.integration.helpers import wait_for_order
-from tests.integration.test_customers import URL, create
+from tests.integration.test_customers import URL, create, person
 
 
 async def act(
@@ -242,3 +246,49 @@ class TestAuditTrail:
     async def test_an_unknown_customer_has_no_trail(self, api: httpx.AsyncClient) -> None:
         response = await api.get(f"{URL}/00000000-0000-0000-0000-000000000000/audit")
         assert response.status_code == 404
+
+
+class TestTrailOfWhatTheCustomerHolds:
+    async def test_changes_to_its_agreements_are_in_its_trail(
+        self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        customer = await shop_customer(api)
+        async with sessions() as session, session.begin():
+            await audit.record(
+                session,
+                Principal(subject="csa-7", channel="desktop"),
+                [
+                    Change(
+                        "agreement",
+                        uuid.UUID(customer["agreementId"]),
+                        "updated",
+                        customer_id=uuid.UUID(customer["id"]),
+                        changes={"billDay": {"from": 15, "to": 1}},
+                        reason_code="customer-request",
+                    )
+                ],
+            )
+        trail = (await api.get(f"{customer['href']}/audit")).json()["items"]
+        last = trail[-1]
+        assert (last["entityType"], last["entityId"], last["actor"], last["channel"]) == (
+            "agreement",
+            customer["agreementId"],
+            "csa-7",
+            "desktop",
+        )
+        assert last["changes"] == {"billDay": {"from": 15, "to": 1}}
+        assert trail[0]["action"] == "created"
+        assert trail[0]["reasonCode"] == "first-order"
+
+
+class TestIdempotentCreate:
+    async def test_a_retried_create_with_its_key_replays_the_first_answer(self, api: httpx.AsyncClient) -> None:
+        body = person()
+        key = unique("key")
+        first = await api.post(URL, json=body, headers={"Idempotency-Key": key})
+        second = await api.post(URL, json=body, headers={"Idempotency-Key": key})
+        assert (first.status_code, second.status_code) == (201, 201)
+        assert second.content == first.content
+        assert second.headers["Location"] == first.headers["Location"]
+        found = (await api.get(URL, params={"externalRef": body["externalRef"]})).json()
+        assert found["total"] == 1
