@@ -7,7 +7,6 @@ SubscriptionChange workflow applies at its date (apply_change, one transaction).
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from accord.config import get_settings
@@ -820,13 +819,15 @@ async def _apply(session: AsyncSession, principal: Principal, change: Subscripti
 
 async def start_change_workflow(
     client: Client, change: SubscriptionChange, *, principal: Principal, task_queue: str
-) -> None:
-    """Start the change's workflow (after the transaction that recorded it has committed); starting it
-    again is harmless."""
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await client.start_workflow(
+) -> WorkflowHandle[Any, Any] | None:
+    """Start the change's workflow (after the transaction that recorded it has committed). Starting it
+    again is harmless (returns None)."""
+    try:
+        return await client.start_workflow(
             SUBSCRIPTION_CHANGE_WORKFLOW,
             ChangeRef(change_id=change.id, due_at=change.due_at, principal=principal),
             id=change.workflow_id,
             task_queue=task_queue,
         )
+    except WorkflowAlreadyStartedError:
+        return None
