@@ -36,6 +36,17 @@ class ChangeView(ApiModel):
     updated_at: datetime
 
 
+class EarlyTerminationView(ApiModel):
+    """Recorded when a subscription ends inside its agreement's commitment term; billing charges it."""
+
+    terminated_on: date
+    commitment_end_date: date
+    months_remaining: int
+    monthly_charge: Decimal
+    currency: str
+    status: str
+
+
 class SubscriptionView(ApiModel):
     id: uuid.UUID
     href: str | None = None
@@ -51,6 +62,7 @@ class SubscriptionView(ApiModel):
     start_date: date
     end_date: date | None
     scheduled_change: ChangeView | None = Field(default=None, description="a change waiting for its date")
+    early_termination: EarlyTerminationView | None = None
     version: int | None = None
 
 

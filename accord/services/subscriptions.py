@@ -142,10 +142,9 @@ async def list_subscriptions(
     return list(rows), total
 
 
-async def early_terminations(session: AsyncSession, subscription_id: uuid.UUID) -> list[EarlyTermination]:
-    return list(
-        await session.scalars(select(EarlyTermination).where(EarlyTermination.subscription_id == subscription_id))
-    )
+async def early_termination(session: AsyncSession, subscription_id: uuid.UUID) -> EarlyTermination | None:
+    """The early-termination case of a subscription that ended inside its commitment term."""
+    return await session.scalar(select(EarlyTermination).where(EarlyTermination.subscription_id == subscription_id))
 
 
 # --- Helpers.
@@ -526,11 +525,11 @@ async def terminate(
     return locked.subscription, None
 
 
-async def cancel_change(session: AsyncSession, principal: Principal, change_id: uuid.UUID) -> SubscriptionChange:
+async def cancel_change(
+    session: AsyncSession, principal: Principal, change_id: uuid.UUID, *, if_match: IfMatch = ANY_VERSION
+) -> SubscriptionChange:
     """A scheduled change that has not happened yet can be cancelled; its workflow then ends."""
-    change = await session.get(SubscriptionChange, change_id, with_for_update=True, populate_existing=True)
-    if change is None:
-        raise NotFound(f"no subscription change {change_id}")
+    change = await lock(session, SubscriptionChange, change_id, what="subscription change", if_match=if_match)
     if change.status != "scheduled":
         raise Conflict(f"the change is already {change.status}", [FieldError("status", f"is {change.status}")])
     change.status = "cancelled"

@@ -17,11 +17,12 @@ from temporalio.service import RPCError
 
 from accord.clock import business_today
 from accord.db import unit_of_work
-from accord.models import Subscription, SubscriptionChange
+from accord.models import EarlyTermination, Subscription, SubscriptionChange
 from accord.rules.money import round_money
 from accord.schemas.subscriptions import (
     ChangeOfferingRequest,
     ChangeView,
+    EarlyTerminationView,
     MoveRequest,
     NewSubscription,
     ResumeRequest,
@@ -62,7 +63,9 @@ def change_view(c: SubscriptionChange) -> ChangeView:
     )
 
 
-def subscription_view(s: Subscription, change: SubscriptionChange | None = None) -> SubscriptionView:
+def subscription_view(
+    s: Subscription, change: SubscriptionChange | None = None, early: EarlyTermination | None = None
+) -> SubscriptionView:
     return SubscriptionView(
         id=s.id,
         href=f"/api/v1/subscriptions/{s.id}",
@@ -78,6 +81,16 @@ def subscription_view(s: Subscription, change: SubscriptionChange | None = None)
         start_date=s.start_date,
         end_date=s.end_date,
         scheduled_change=change_view(change) if change is not None and change.status == "scheduled" else None,
+        early_termination=None
+        if early is None
+        else EarlyTerminationView(
+            terminated_on=early.terminated_on,
+            commitment_end_date=early.commitment_end_date,
+            months_remaining=early.months_remaining,
+            monthly_charge=round_money(early.monthly_charge, early.currency),
+            currency=early.currency,
+            status=early.status,
+        ),
         version=s.version,
     )
 
@@ -131,9 +144,11 @@ async def list_subscriptions(
 
 @router.get("/api/v1/subscriptions/{subscriptionId}", response_model=SubscriptionView)
 async def get_subscription(subscription_id: SubscriptionId, session: SessionDep) -> Response:
-    """The subscription, with the change scheduled for it (if any), and its ETag."""
+    """The subscription, with the change scheduled for it and its early-termination case (if any)."""
     s = await subscriptions.get_subscription(session, subscription_id)
-    return json_response(subscription_view(s, await subscriptions.scheduled_change(session, s.id)), etag=s.version)
+    change = await subscriptions.scheduled_change(session, s.id)
+    early = await subscriptions.early_termination(session, s.id) if s.status == "terminated" else None
+    return json_response(subscription_view(s, change, early), etag=s.version)
 
 
 Transition = Callable[[AsyncSession], Awaitable[subscriptions.Outcome]]
@@ -289,10 +304,12 @@ async def cancel_change(
     sessions: SessionsDep,
     temporal: TemporalDep,
     principal: PrincipalDep,
+    if_match: IfMatchDep,
 ) -> Response:
-    """Cancel a scheduled change before its date; its workflow ends without applying it."""
+    """Cancel a scheduled change before its date; its workflow ends without applying it. If-Match, when
+    sent, is the change's ETag."""
     async with unit_of_work(sessions) as session:
-        change = await subscriptions.cancel_change(session, principal, change_id)
+        change = await subscriptions.cancel_change(session, principal, change_id, if_match=if_match)
     with contextlib.suppress(RPCError):  # the workflow may be gone; the database decides anyway
         await temporal.get_workflow_handle(change.workflow_id).signal("cancel")
     return json_response(change_view(change), etag=change.version)

@@ -161,6 +161,8 @@ class TestSuspendResume:
         assert another.status_code == 409
         assert another.json()["errors"][0]["field"] == "scheduledChange"
 
+        stale = await api.post(f"/api/v1/subscription-changes/{change['id']}/cancel", headers={"If-Match": 'W/"0"'})
+        assert stale.status_code == 412
         cancelled = await api.post(f"/api/v1/subscription-changes/{change['id']}/cancel")
         assert cancelled.status_code == 200
         assert cancelled.json()["status"] == "cancelled"
@@ -286,6 +288,14 @@ class TestTerminate:
         assert case.months_remaining == 12
         assert case.monthly_charge == Decimal("10.00")
         assert case.status == "open"
+        assert ended["earlyTermination"] == {
+            "terminatedOn": today.isoformat(),
+            "commitmentEndDate": add_months(today, 12).isoformat(),
+            "monthsRemaining": 12,
+            "monthlyCharge": "10.00",
+            "currency": "USD",
+            "status": "open",
+        }
         assert await mrc(api, done["agreementId"]) == "45.00"
         again = await api.post(f"/api/v1/subscriptions/{tv['id']}/terminate", json={"reasonCode": "competitor"})
         assert again.status_code == 409
@@ -351,3 +361,28 @@ async def test_list_filters(api: httpx.AsyncClient) -> None:
         await api.get("/api/v1/subscriptions", params={"customerId": done["customerId"], "status": "suspended"})
     ).json()
     assert none["total"] == 0
+
+
+class TestConventions:
+    async def test_concurrent_actions_with_the_same_etag_one_wins(self, api: httpx.AsyncClient) -> None:
+        done = await onboarded(api)
+        tv = (await subscriptions_of(api, done))["streaming-tv"]
+        url = f"/api/v1/subscriptions/{tv['id']}"
+        etag = (await api.get(url)).headers["ETag"]
+        answers = await asyncio.gather(
+            api.post(f"{url}/suspend", headers={"If-Match": etag}, json={"reasonCode": "customer-request"}),
+            api.post(f"{url}/change-offering", headers={"If-Match": etag}, json={"offeringCode": "online-backup"}),
+        )
+        assert sorted(a.status_code for a in answers) == [200, 412]
+        history = (await api.get(f"/api/v1/agreements/{done['agreementId']}/history")).json()["items"]
+        assert len([e for e in history if e["entityId"] == tv["id"]]) == 1
+
+    async def test_idempotency_key_replays_the_added_subscription(self, api: httpx.AsyncClient) -> None:
+        done = await onboarded(api)
+        url = f"/api/v1/agreements/{done['agreementId']}/subscriptions"
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        first = await api.post(url, headers=key, json={"offeringCode": "tech-support"})
+        again = await api.post(url, headers=key, json={"offeringCode": "tech-support"})
+        assert first.status_code == again.status_code == 201
+        assert first.json()["id"] == again.json()["id"]
+        assert await mrc(api, done["agreementId"]) == "60.00"
