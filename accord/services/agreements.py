@@ -278,10 +278,11 @@ async def update_agreement(
         agreement.commitment_end_date = add_months(today, wanted.commitment_term) if wanted.commitment_term else None
 
     changes = changed_fields(before_document, agreement_document(agreement))
-    if changes:
+    if changes or agreement in session.dirty:  # (a bill-day change whose date has come is folded in too)
         agreement.updated_by = principal.audit_name
         await session.flush()
-        await session.refresh(agreement)  # the server-set updated_at
+        await session.refresh(agreement)  # the server-set updated_at, and the version the ETag shows
+    if changes:
         await audit.record(
             session,
             principal,

@@ -4,11 +4,16 @@ period, status with reasons, closing refused with blockers) and their history.""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accord.clock import business_today
+from accord.models import Agreement
 from accord.rules.bill_cycle import next_period_start
 from accord.rules.orders import add_months
 from tests.conftest import shop_order
@@ -217,3 +222,39 @@ class TestHistory:
         assert len(paged["items"]) == 2
         rest = (await api.get(f"{url}/history", params={"after": paged["nextCursor"]})).json()
         assert [e["action"] for e in rest["items"]] == ["suspended"]
+
+
+class TestBillDayInForce:
+    async def test_a_due_change_is_in_force_and_folded_in_on_the_next_write(
+        self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        done = await onboarded(api)
+        url = f"/api/v1/agreements/{done['agreementId']}"
+        await api.patch(url, json={"billCycle": {"billDay": 3}})
+        # Its date comes (moved into the past here rather than waiting for it).
+        async with sessions() as session, session.begin():
+            await session.execute(
+                update(Agreement)
+                .where(Agreement.id == uuid.UUID(done["agreementId"]))
+                .values(next_bill_day_from=business_today() - timedelta(days=1))
+            )
+        shown = (await api.get(url)).json()
+        assert (shown["billCycle"]["billDay"], shown["pendingBillCycle"]) == (3, None)
+        etag = (await api.get(url)).headers["ETag"]
+        patched = await api.patch(url, headers={"If-Match": etag}, json={"billDelivery": "paper"})
+        assert patched.status_code == 200
+        async with sessions() as session:
+            row = await session.get(Agreement, uuid.UUID(done["agreementId"]))
+            assert row is not None
+            assert (row.bill_day, row.next_bill_day, row.next_bill_day_from) == (3, None, None)
+            assert patched.headers["ETag"] == f'W/"{row.version}"'
+
+    async def test_a_patch_that_changes_nothing_keeps_the_etag(self, api: httpx.AsyncClient) -> None:
+        done = await onboarded(api)
+        url = f"/api/v1/agreements/{done['agreementId']}"
+        etag = (await api.get(url)).headers["ETag"]
+        same = await api.patch(url, headers={"If-Match": etag}, json={"billDelivery": "electronic"})
+        assert same.status_code == 200
+        assert same.headers["ETag"] == etag
+        history = (await api.get(f"{url}/history")).json()["items"]
+        assert [e for e in history if e["entityType"] == "agreement"] == []
