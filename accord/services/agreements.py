@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accord.clock import business_today
 from accord.db import Executor
 from accord.errors import Conflict, FieldError, InvalidInput, NotFound
 from accord.models import Agreement, AuditEvent, Customer, Subscription
@@ -107,9 +108,15 @@ def _credit_limit_errors(terms: NewAgreement | AgreementSettings, currency: str)
 
 
 async def create_agreement(
-    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, terms: NewAgreement, *, today: date
+    session: AsyncSession,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    terms: NewAgreement,
+    *,
+    today: date | None = None,
 ) -> Agreement:
     """Open another agreement for an existing customer; its commitment term (if any) starts today."""
+    today = today or business_today()
     customer = (await session.execute(select(Customer.status).where(Customer.id == customer_id))).one_or_none()
     if customer is None:
         raise NotFound(f"no customer {customer_id}")
@@ -221,7 +228,7 @@ async def update_agreement(
     agreement_id: uuid.UUID,
     patch: Mapping[str, Any],
     *,
-    today: date,
+    today: date | None = None,
     if_match: IfMatch = ANY_VERSION,
     status_reason: str | None = None,
     reason_code: str | None = None,
@@ -232,6 +239,7 @@ async def update_agreement(
     agreement keeps its bill day until then). A status change needs `status_reason` (a reason code of
     the action: suspend, resume, close); closing is refused (409) while subscriptions are not
     terminated, listing them."""
+    today = today or business_today()
     if not isinstance(patch, Mapping):
         raise InvalidInput("a merge patch is a JSON object", [FieldError("body", "expected an object")])
     agreement = await lock(session, Agreement, agreement_id, what="agreement", if_match=if_match)

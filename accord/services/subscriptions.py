@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from accord.clock import business_today
 from accord.config import get_settings
 from accord.db import Executor
 from accord.errors import AccordError, Conflict, FieldError, InvalidInput, NotFound
@@ -326,11 +327,12 @@ async def add_subscription(
     agreement_id: uuid.UUID,
     item: NewSubscription,
     *,
-    today: date,
+    today: date | None = None,
     if_match: IfMatch = ANY_VERSION,
 ) -> Subscription:
     """Sell an offering onto an agreement: it must be on sale in the agreement's currency, and an
     add-on needs an active access offering of its family on the same agreement."""
+    today = today or business_today()
     agreement = await lock(session, Agreement, agreement_id, what="agreement", if_match=if_match)
     if agreement.status != "active":
         raise Conflict(f"the agreement is {agreement.status}", [FieldError("agreementId", f"is {agreement.status}")])
@@ -393,9 +395,10 @@ async def suspend(
     subscription_id: uuid.UUID,
     request: SuspendRequest,
     *,
-    today: date,
+    today: date | None = None,
     if_match: IfMatch = ANY_VERSION,
 ) -> Outcome:
+    today = today or business_today()
     locked = await _lock(session, subscription_id, if_match=if_match)
     await _no_scheduled_change(session, locked.subscription)
     rules.transition(locked.subscription.status, "suspend")
@@ -423,9 +426,10 @@ async def resume(
     subscription_id: uuid.UUID,
     request: ResumeRequest,
     *,
-    today: date,
+    today: date | None = None,
     if_match: IfMatch = ANY_VERSION,
 ) -> Outcome:
+    today = today or business_today()
     locked = await _lock(session, subscription_id, if_match=if_match)
     await _no_scheduled_change(session, locked.subscription)
     reason = check_reason("resume", request.reason_code, field="reasonCode", required=False)
@@ -439,10 +443,11 @@ async def change_offering(
     subscription_id: uuid.UUID,
     request: ChangeOfferingRequest,
     *,
-    today: date,
+    today: date | None = None,
     if_match: IfMatch = ANY_VERSION,
 ) -> Outcome:
     """Upgrade or downgrade, now or from the next bill period."""
+    today = today or business_today()
     locked = await _lock(session, subscription_id, if_match=if_match)
     await _no_scheduled_change(session, locked.subscription)
     offerings = await catalogue.offering_terms(session)
@@ -473,10 +478,11 @@ async def move(
     subscription_id: uuid.UUID,
     request: MoveRequest,
     *,
-    today: date,
+    today: date | None = None,
     if_match: IfMatch = ANY_VERSION,
 ) -> Outcome:
     """To another agreement of the same customer, in the same currency."""
+    today = today or business_today()
     locked = await _lock(session, subscription_id, if_match=if_match, target_id=request.agreement_id)
     await _no_scheduled_change(session, locked.subscription)
     reason = check_reason("move", request.reason_code, field="reasonCode", required=False)
@@ -498,12 +504,13 @@ async def terminate(
     subscription_id: uuid.UUID,
     request: TerminateRequest,
     *,
-    today: date,
+    today: date | None = None,
     if_match: IfMatch = ANY_VERSION,
 ) -> Outcome:
     """Now, or at the end of the agreement's commitment term. Inside the term, an early-termination
     case is recorded. An access offering whose add-ons would be left without access is refused (409,
     listing them) unless includeDependants, which terminates them too."""
+    today = today or business_today()
     locked = await _lock(session, subscription_id, if_match=if_match)
     await _no_scheduled_change(session, locked.subscription)
     rules.transition(locked.subscription.status, "terminate")
