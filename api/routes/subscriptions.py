@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 
 from accord.clock import business_today
 from accord.db import unit_of_work
+from accord.errors import AccordError
 from accord.models import EarlyTermination, Subscription, SubscriptionChange
 from accord.rules.money import round_money
 from accord.schemas.subscriptions import (
@@ -162,7 +163,18 @@ async def _transition(
         s, change = await act(session)
     if change is None:
         return json_response(subscription_view(s), etag=s.version)
-    await subscriptions.start_change_workflow(temporal, change, principal=principal, task_queue=settings.task_queue)
+    try:
+        await subscriptions.start_change_workflow(temporal, change, principal=principal, task_queue=settings.task_queue)
+    except RPCError as exc:
+        # Without its workflow the change would never happen: take it back, and say so.
+        async with unit_of_work(sessions) as session:
+            await subscriptions.cancel_change(session, principal, change.id)
+        raise AccordError(
+            "the change could not be scheduled (Temporal did not answer): nothing was changed, try again",
+            status=503,
+            title="Service unavailable",
+            slug="unavailable",
+        ) from exc
     response = json_response(change_view(change), status_code=202)
     response.headers["Location"] = f"/api/v1/subscription-changes/{change.id}"
     return response

@@ -14,11 +14,13 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from accord.clock import business_today
 from accord.models import EarlyTermination
 from accord.rules.bill_cycle import next_period_start
 from accord.rules.orders import add_months
+from api.deps import get_temporal
 from tests.integration.test_agreements import new_agreement, onboarded
 
 NO_COMMITMENT = {
@@ -386,3 +388,31 @@ class TestConventions:
         assert first.status_code == again.status_code == 201
         assert first.json()["id"] == again.json()["id"]
         assert await mrc(api, done["agreementId"]) == "60.00"
+
+
+class _TemporalDown:
+    """A Temporal client whose server does not answer."""
+
+    async def start_workflow(self, *args: Any, **kwargs: Any) -> None:
+        raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+
+
+async def test_a_change_that_cannot_be_scheduled_is_taken_back(api: httpx.AsyncClient) -> None:
+    done = await onboarded(api)
+    tv = (await subscriptions_of(api, done))["streaming-tv"]
+    app = api._transport.app  # type: ignore[attr-defined]
+    app.dependency_overrides[get_temporal] = lambda: _TemporalDown()
+    try:
+        response = await api.post(
+            f"/api/v1/subscriptions/{tv['id']}/suspend",
+            json={"reasonCode": "customer-request", "effectiveDate": add_months(business_today(), 1).isoformat()},
+        )
+    finally:
+        app.dependency_overrides.clear()
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    shown = (await api.get(f"/api/v1/subscriptions/{tv['id']}")).json()
+    assert (shown["status"], shown["scheduledChange"]) == ("active", None)
+    # Nothing stands in the way of trying again.
+    again = await api.post(f"/api/v1/subscriptions/{tv['id']}/suspend", json={"reasonCode": "customer-request"})
+    assert again.status_code == 200
