@@ -16,6 +16,7 @@ from api import problems
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import RequestIdMiddleware
 from api.routes import agreements, catalogue, customers, health, orders, subscriptions
+from api.tmf import routers as tmf_routers
 
 
 @asynccontextmanager
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
         agreements.customer_router,
         subscriptions.router,
         catalogue.router,
+        *tmf_routers,
     ):
         app.include_router(router)
     return app

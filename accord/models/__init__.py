@@ -10,6 +10,7 @@ from accord.models.offering import Offering
 from accord.models.order import Order
 from accord.models.schedule import SubscriptionChange
 from accord.models.subscription import Subscription
+from accord.models.tmf_document import TmfDocument
 
 __all__ = [
     "Agreement",
@@ -24,4 +25,5 @@ __all__ = [
     "OutboxEvent",
     "Subscription",
     "SubscriptionChange",
+    "TmfDocument",
 ]
