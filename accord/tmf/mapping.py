@@ -3,6 +3,7 @@ and TMF637 Product, and back: pure functions over plain values (rows, dicts)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -125,3 +126,155 @@ def product(
 def present(resource: dict[str, Any]) -> dict[str, Any]:
     """Without the attributes that have no value (TMF omits them rather than sending null)."""
     return {name: value for name, value in resource.items() if value is not None}
+
+
+# --- TMF629 Customer --------------------------------------------------------------------------------
+
+# The Customer attributes Accord stores in its own columns; every other attribute a client sends
+# (engagedParty, relatedParty, creditProfile, paymentMethod, validFor, ...) is kept as given.
+CUSTOMER_MAPPED = frozenset(
+    {"id", "href", "@type", "name", "status", "statusReason", "contactMedium", "characteristic", "account"}
+)
+EMAIL_TYPES = frozenset({"home", "work", "billing", "other"})
+PHONE_TYPES = frozenset({"mobile", "home", "work", "billing", "fax", "other"})
+ADDRESS_TYPES = frozenset({"home", "work", "billing", "shipping", "other"})
+
+
+def contact_media(emails: list[Any], phones: list[Any], addresses: list[Any]) -> list[dict[str, Any]]:
+    """Accord's emails, phones and postal addresses as TMF ContactMedium."""
+    media: list[dict[str, Any]] = []
+    for e in emails:
+        media.append(
+            {
+                "mediumType": "email",
+                "preferred": bool(e.get("preferred")),
+                "characteristic": {"contactType": e.get("type", "other"), "emailAddress": e["address"]},
+            }
+        )
+    for p in phones:
+        media.append(
+            {
+                "mediumType": "fax" if p.get("type") == "fax" else "telephone",
+                "preferred": bool(p.get("preferred")),
+                "characteristic": {"contactType": p.get("type", "other"), "phoneNumber": p["number"]},
+            }
+        )
+    for a in addresses:
+        characteristic = {
+            "contactType": a.get("type", "other"),
+            "street1": a.get("line1"),
+            "street2": a.get("line2"),
+            "city": a.get("city"),
+            "postCode": a.get("postcode"),
+            "stateOrProvince": a.get("region"),
+            "country": a.get("country"),
+        }
+        media.append(
+            {
+                "mediumType": "postalAddress",
+                "preferred": bool(a.get("preferred")),
+                "characteristic": present(characteristic),
+            }
+        )
+    return media
+
+
+def accord_contacts(media: Any) -> dict[str, list[dict[str, Any]]]:
+    """TMF ContactMedium → Accord's emails, phones and addresses (validated by the customer rules).
+    A medium is told by what it carries: emailAddress, phoneNumber / faxNumber, or street1."""
+    emails: list[dict[str, Any]] = []
+    phones: list[dict[str, Any]] = []
+    addresses: list[dict[str, Any]] = []
+    for medium in media if isinstance(media, list) else []:
+        c = medium.get("characteristic") if isinstance(medium, dict) else None
+        if not isinstance(c, dict):
+            continue
+        kind = c.get("contactType")
+        preferred = bool(medium.get("preferred"))
+        if c.get("emailAddress"):
+            emails.append(
+                {"address": c["emailAddress"], "type": kind if kind in EMAIL_TYPES else "other", "preferred": preferred}
+            )
+        elif c.get("phoneNumber") or c.get("faxNumber"):
+            fax = not c.get("phoneNumber")
+            phone_type = "fax" if fax else (kind if kind in PHONE_TYPES else "other")
+            phones.append(
+                {"number": c.get("phoneNumber") or c["faxNumber"], "type": phone_type, "preferred": preferred}
+            )
+        elif c.get("street1"):
+            address = {
+                "line1": c["street1"],
+                "line2": c.get("street2"),
+                "city": c.get("city"),
+                "postcode": c.get("postCode"),
+                "region": c.get("stateOrProvince"),
+                "country": c.get("country"),
+                "type": kind if kind in ADDRESS_TYPES else "other",
+                "preferred": preferred,
+            }
+            addresses.append({k: v for k, v in address.items() if v is not None})
+    return {"emails": emails, "phones": phones, "addresses": addresses}
+
+
+def accord_characteristics(characteristics: Any) -> list[dict[str, str]]:
+    """TMF Characteristic {name, value (any)} → Accord's {name, value} (the value as text)."""
+    found = []
+    for c in characteristics if isinstance(characteristics, list) else []:
+        if isinstance(c, dict) and "name" in c:
+            value = c.get("value")
+            found.append({"name": str(c["name"]), "value": value if isinstance(value, str) else json_text(value)})
+    return found
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def accord_names(kind: str, name: str) -> dict[str, str | None]:
+    """A TMF name → Accord's names: an organisation's trading name; an individual's given names and
+    family name (the last word)."""
+    name = name.strip()
+    if kind == "organisation":
+        return {"tradingName": name}
+    given, _, family = name.rpartition(" ")
+    return {"givenName": given or None, "familyName": family} if given else {"givenName": None, "familyName": name}
+
+
+def customer_kind(engaged_party: Any) -> str:
+    referred = engaged_party.get("@referredType", "") if isinstance(engaged_party, dict) else ""
+    return "organisation" if str(referred).lower() in ("organization", "organisation") else "individual"
+
+
+def customer(row: Any, *, extension: Mapping[str, Any], accounts: list[dict[str, Any]]) -> dict[str, Any]:
+    """A customer (ORM row or a row with its columns) as a TMF629 Customer. `extension` holds the
+    attributes Accord does not model, as the client sent them."""
+    name = customer_name(row.kind, row.given_name, row.family_name, row.trading_name, row.customer_number)
+    resource: dict[str, Any] = {
+        "id": str(row.id),
+        "href": href(CUSTOMER_API, "customer", row.id),
+        "name": name,
+        "status": to_tmf_status(CUSTOMER_STATUS, row.status),
+        "statusReason": row.status_reason,
+        # Accord's own customers are their own engaged party; a TMF client's reference is kept as sent.
+        "engagedParty": {"id": str(row.id), "name": name, "@referredType": party_type(row.kind)},
+        "contactMedium": contact_media(row.emails or [], row.phones or [], row.addresses or []),
+        "characteristic": [
+            {"name": c["name"], "valueType": "string", "value": c["value"]} for c in row.characteristics or []
+        ],
+        "account": accounts,
+        "validFor": {"startDateTime": date_time(row.created_at)},
+        **{k: v for k, v in extension.items() if k not in CUSTOMER_MAPPED},
+        "@type": "Customer",
+    }
+    return present(resource)
+
+
+CUSTOMER_ACTIONS = frozenset({"activate", "suspend", "resume", "close"})
+
+
+def customer_action(current: str, wanted: str) -> str:
+    """The lifecycle action that takes a customer from `current` to `wanted` (the customer rules
+    refuse it, 409, when the lifecycle does not allow it)."""
+    if wanted == "active":
+        return "activate" if current == "prospect" else "resume"
+    return {"suspended": "suspend", "closed": "close"}.get(wanted, f"become {wanted}")

@@ -87,7 +87,8 @@ async def ctk_worker(ctk_settings: Settings, temporal_client: Client) -> AsyncIt
 @pytest.fixture(scope="module")
 def ctk_server(ctk_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m api.serve` on a free port; its base URL. Stopped (by pid) at the end."""
-    assert ctk_settings.database_url is not None and ctk_settings.temporal_address is not None
+    assert ctk_settings.database_url is not None
+    assert ctk_settings.temporal_address is not None
     env = {
         **os.environ,
         "DATABASE_URL": ctk_settings.database_url,
