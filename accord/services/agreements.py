@@ -63,7 +63,13 @@ async def open_agreement(
     if isinstance(terms, NewAgreement) and terms.credit_limit is not None:
         values["credit_limit"] = terms.credit_limit
     await session.execute(insert(Agreement).values(values))
-    return values["id"]  # type: ignore[return-value]
+    opened = Agreement(**values)
+    await audit.record(
+        session,
+        principal,
+        [audit.Change("agreement", opened.id, "created", customer_id=customer_id, changes=agreement_document(opened))],
+    )
+    return opened.id
 
 
 async def get_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> tuple[Agreement, list[Subscription]]:
@@ -134,15 +140,6 @@ async def create_agreement(
     )
     agreement = await session.get(Agreement, agreement_id)
     assert agreement is not None
-    await audit.record(
-        session,
-        principal,
-        [
-            audit.Change(
-                "agreement", agreement.id, "created", customer_id=customer_id, changes=agreement_document(agreement)
-            )
-        ],
-    )
     return agreement
 
 

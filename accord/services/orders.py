@@ -152,10 +152,12 @@ async def onboard_subscriptions(
     if order.subscription_ids:
         return [uuid.UUID(i) for i in order.subscription_ids]
     assert order.agreement_id is not None, "the agreement step runs first"
+    assert order.customer_id is not None, "the customer step runs first"
     request = OrderRequest.model_validate(order.request)
     ids = await subscriptions.add_subscriptions(
         session,
         agreement_id=order.agreement_id,
+        customer_id=order.customer_id,
         currency=request.agreement.currency,
         items=request.items,
         catalogue=await catalogue.offering_terms(session),

@@ -53,6 +53,7 @@ async def add_subscriptions(
     session: Executor,
     *,
     agreement_id: uuid.UUID,
+    customer_id: uuid.UUID,
     currency: str,
     items: Sequence[OrderItem],
     catalogue: Mapping[str, OfferingTerms],
@@ -84,7 +85,16 @@ async def add_subscriptions(
             )
         )
     await session.execute(insert(Subscription), rows)
-    return [row["id"] for row in rows]  # type: ignore[misc]
+    added = [Subscription(**row) for row in rows]
+    await audit.record(
+        session,
+        principal,
+        [
+            audit.Change("subscription", s.id, "created", customer_id=customer_id, changes=subscription_document(s))
+            for s in added
+        ],
+    )
+    return [s.id for s in added]
 
 
 # --- Reads.

@@ -15,7 +15,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from accord.models import Agreement, Customer, Offering, Order, Subscription
+from accord.models import Agreement, Customer, Offering, Order, OutboxEvent, Subscription
 from accord.principal import DEVELOPMENT_PRINCIPAL
 from accord.schemas.orders import OrderRequest
 from accord.services import orders
@@ -251,3 +251,33 @@ class TestDeterminism:
 
         result = await Replayer(workflows=[Onboarding], data_converter=pydantic_data_converter).replay_workflow(history)
         assert result.replay_failure is None
+
+
+async def test_onboarding_leaves_an_audit_trail_and_outbox_events(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    order = shop_order()
+    await api.post("/api/v1/orders", json=order)
+    done = await wait_for_order(api, order["orderRef"])
+
+    trail = (await api.get(f"/api/v1/customers/{done['customerId']}/audit")).json()["items"]
+    created = sorted((event["entityType"], event["entityId"]) for event in trail if event["action"] == "created")
+    assert created == sorted(
+        [("customer", done["customerId"]), ("agreement", done["agreementId"])]
+        + [("subscription", s) for s in done["subscriptionIds"]]
+    )
+    assert {event["actor"] for event in trail} == {"developer"}
+    agreement = next(e for e in trail if e["entityType"] == "agreement")
+    assert agreement["changes"]["billDay"] == 15
+    assert agreement["changes"]["commitmentTerm"] == 12
+
+    async with engine.connect() as connection:
+        events = (
+            await connection.execute(
+                select(OutboxEvent.event_type).where(OutboxEvent.payload["customerId"].astext == done["customerId"])
+            )
+        ).scalars()
+        assert sorted(events) == [
+            "agreement.created",
+            "customer.created",
+            "subscription.created",
+            "subscription.created",
+        ]
