@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # Customer emails unique case-insensitively (enforced in the database: table customer_emails).
     unique_customer_emails: bool = True
 
+    # The currency of agreements opened through the TM Forum facade (TMF666 billingAccount) when the
+    # request names none (its creditLimit's unit, if given, names one).
+    default_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 

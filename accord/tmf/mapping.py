@@ -278,3 +278,127 @@ def customer_action(current: str, wanted: str) -> str:
     if wanted == "active":
         return "activate" if current == "prospect" else "resume"
     return {"suspended": "suspend", "closed": "close"}.get(wanted, f"become {wanted}")
+
+
+# --- TMF666 BillingAccount --------------------------------------------------------------------------
+
+# Attributes derived from the agreement; every other one a client sends is kept as given (name too:
+# Accord's agreements have a number, not a name).
+ACCOUNT_MAPPED = frozenset(
+    {"id", "href", "@type", "state", "billStructure", "defaultPaymentMethod", "creditLimit", "lastModified"}
+)
+PAYMENT_METHOD_TYPES = frozenset({"creditCard", "bankTransfer", "electronicCheck", "mailedCheck"})
+DEFAULT_PAYMENT_METHOD = "bankTransfer"  # the customer pays each bill by transfer (nothing collected)
+DEFAULT_BILL_DAY = 1
+DEFAULT_BILL_DELIVERY = "electronic"
+
+
+def bill_cycle_ref(bill_day: int) -> dict[str, Any]:
+    cycle_id = f"monthly-{bill_day}"
+    return {
+        "id": cycle_id,
+        "href": href(ACCOUNT_API, "billingCycleSpecification", cycle_id),
+        "name": f"Monthly, bill day {bill_day}",
+        "isRef": True,
+        "@referredType": "BillingCycleSpecification",
+    }
+
+
+def billing_account(agreement: Any, *, extension: Mapping[str, Any], customer_name: str) -> dict[str, Any]:
+    """An agreement (ORM row) as a TMF666 BillingAccount. Its relatedParty lists the Accord customer
+    that holds it (role "customer") first, then the parties the client sent, as sent."""
+    a = agreement
+    parties = [
+        p for p in extension.get("relatedParty", []) if isinstance(p, dict) and p.get("id") != str(a.customer_id)
+    ]
+    resource: dict[str, Any] = {
+        "id": str(a.id),
+        "href": href(ACCOUNT_API, "billingAccount", a.id),
+        "name": a.agreement_number,
+        "accountType": "billing",
+        **{k: v for k, v in extension.items() if k not in ACCOUNT_MAPPED},
+        "state": to_tmf_status(AGREEMENT_STATE, a.status),
+        "relatedParty": [customer_ref(a.customer_id, customer_name, role="customer"), *parties],
+        "billStructure": {
+            "cycleSpecification": bill_cycle_ref(a.bill_day),
+            "presentationMedia": [
+                {
+                    "id": a.bill_delivery,
+                    "href": href(ACCOUNT_API, "billPresentationMedia", a.bill_delivery),
+                    "name": a.bill_delivery,
+                    "isRef": True,
+                    "@referredType": "BillPresentationMedia",
+                }
+            ],
+        },
+        "defaultPaymentMethod": {
+            "id": a.payment_method_type,
+            "name": a.payment_method_type,
+            "@referredType": "PaymentMethod",
+        },
+        "creditLimit": None if a.credit_limit is None else money(a.credit_limit, a.currency),
+        "lastModified": date_time(a.updated_at),
+        "@type": "BillingAccount",
+    }
+    return present(resource)
+
+
+def agreement_terms(body: Mapping[str, Any], default_currency: str) -> dict[str, Any]:
+    """A TMF BillingAccount body → the terms of a new Accord agreement (camelCase, validated by the
+    agreement rules). Unnamed terms take documented defaults: the currency setting, bill day 1,
+    electronic bills, paid by bank transfer."""
+    limit = body.get("creditLimit") if isinstance(body.get("creditLimit"), dict) else None
+    structure: dict[str, Any] = body["billStructure"] if isinstance(body.get("billStructure"), dict) else {}
+    terms: dict[str, Any] = {
+        "currency": (limit or {}).get("unit") or default_currency,
+        "billCycle": {"billDay": bill_day_of(structure.get("cycleSpecification")) or DEFAULT_BILL_DAY},
+        "billDelivery": bill_delivery_of(structure.get("presentationMedia")) or DEFAULT_BILL_DELIVERY,
+        "paymentMethod": {"type": payment_method_of(body.get("defaultPaymentMethod")) or DEFAULT_PAYMENT_METHOD},
+    }
+    if limit is not None and limit.get("value") is not None:
+        terms["creditLimit"] = str(limit["value"])
+    return terms
+
+
+def bill_day_of(cycle: Any) -> int | None:
+    """monthly-N (a billingCycleSpecification id) → N."""
+    cycle_id = str(cycle.get("id", "")) if isinstance(cycle, dict) else ""
+    day = cycle_id.removeprefix("monthly-")
+    return int(day) if cycle_id.startswith("monthly-") and day.isdigit() else None
+
+
+def bill_delivery_of(media: Any) -> str | None:
+    for medium in media if isinstance(media, list) else []:
+        if isinstance(medium, dict) and medium.get("id") in ("electronic", "paper"):
+            return str(medium["id"])
+    return None
+
+
+def payment_method_of(method: Any) -> str | None:
+    method_id = method.get("id") if isinstance(method, dict) else None
+    return method_id if method_id in PAYMENT_METHOD_TYPES else None
+
+
+def agreement_patch(changed: Mapping[str, Any]) -> dict[str, Any]:
+    """The changed TMF attributes → a merge patch of the agreement's settings."""
+    patch: dict[str, Any] = {}
+    if "state" in changed:
+        patch["status"] = from_tmf_status(AGREEMENT_STATE, [str(changed["state"])])[0]
+    if "creditLimit" in changed:
+        limit = changed["creditLimit"]
+        patch["creditLimit"] = (
+            None if not isinstance(limit, dict) or limit.get("value") is None else str(limit["value"])
+        )
+    structure = changed.get("billStructure")
+    if isinstance(structure, dict):
+        day = bill_day_of(structure.get("cycleSpecification"))
+        if day is not None:
+            patch["billCycle"] = {"billDay": day}
+        delivery = bill_delivery_of(structure.get("presentationMedia"))
+        if delivery is not None:
+            patch["billDelivery"] = delivery
+    if "defaultPaymentMethod" in changed:
+        method = payment_method_of(changed["defaultPaymentMethod"])
+        if method is not None:
+            patch["paymentMethod"] = {"type": method}
+    return patch
