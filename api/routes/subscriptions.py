@@ -11,8 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from temporalio.service import RPCError
 
 from accord.clock import business_today
@@ -152,32 +151,52 @@ async def get_subscription(subscription_id: SubscriptionId, session: SessionDep)
     return json_response(subscription_view(s, change, early), etag=s.version)
 
 
-Transition = Callable[[AsyncSession], Awaitable[subscriptions.Outcome]]
+Action = Callable[..., Awaitable[subscriptions.Outcome]]
 
 
-async def _transition(
-    sessions: SessionsDep, temporal: TemporalDep, settings: SettingsDep, principal: PrincipalDep, act: Transition
-) -> Response:
-    """Run the transition in one transaction; a scheduled change's workflow starts once it is committed."""
-    async with unit_of_work(sessions) as session:
-        s, change = await act(session)
-    if change is None:
-        return json_response(subscription_view(s), etag=s.version)
-    try:
-        await subscriptions.start_change_workflow(temporal, change, principal=principal, task_queue=settings.task_queue)
-    except RPCError as exc:
-        # Without its workflow the change would never happen: take it back, and say so.
-        async with unit_of_work(sessions) as session:
-            await subscriptions.cancel_change(session, principal, change.id)
-        raise AccordError(
-            "the change could not be scheduled (Temporal did not answer): nothing was changed, try again",
-            status=503,
-            title="Service unavailable",
-            slug="unavailable",
-        ) from exc
-    response = json_response(change_view(change), status_code=202)
-    response.headers["Location"] = f"/api/v1/subscription-changes/{change.id}"
-    return response
+class Transitions:
+    """What every lifecycle action needs: the action runs in one transaction (If-Match checked against
+    the subscription); a change it schedules has its workflow started once that transaction commits."""
+
+    def __init__(
+        self,
+        sessions: SessionsDep,
+        temporal: TemporalDep,
+        settings: SettingsDep,
+        principal: PrincipalDep,
+        if_match: IfMatchDep,
+    ) -> None:
+        self.sessions, self.temporal, self.settings = sessions, temporal, settings
+        self.principal, self.if_match = principal, if_match
+
+    async def run(self, action: Action, subscription_id: uuid.UUID, request: object) -> Response:
+        today = business_today()
+        async with unit_of_work(self.sessions) as session:
+            s, change = await action(
+                session, self.principal, subscription_id, request, today=today, if_match=self.if_match
+            )
+        if change is None:
+            return json_response(subscription_view(s), etag=s.version)
+        try:
+            await subscriptions.start_change_workflow(
+                self.temporal, change, principal=self.principal, task_queue=self.settings.task_queue
+            )
+        except RPCError as exc:
+            # Without its workflow the change would never happen: take it back, and say so.
+            async with unit_of_work(self.sessions) as session:
+                await subscriptions.cancel_change(session, self.principal, change.id)
+            raise AccordError(
+                "the change could not be scheduled (Temporal did not answer): nothing was changed, try again",
+                status=503,
+                title="Service unavailable",
+                slug="unavailable",
+            ) from exc
+        response = json_response(change_view(change), status_code=202)
+        response.headers["Location"] = f"/api/v1/subscription-changes/{change.id}"
+        return response
+
+
+TransitionsDep = Annotated[Transitions, Depends()]
 
 
 @router.post(
@@ -186,21 +205,10 @@ async def _transition(
 async def suspend(
     subscription_id: SubscriptionId,
     body: SuspendRequest,
-    sessions: SessionsDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    principal: PrincipalDep,
-    if_match: IfMatchDep,
+    transitions: TransitionsDep,
 ) -> Response:
     """Suspend now (200), or from a later `effectiveDate` (202, scheduled). `reasonCode` required."""
-    today = business_today()
-    return await _transition(
-        sessions,
-        temporal,
-        settings,
-        principal,
-        lambda s: subscriptions.suspend(s, principal, subscription_id, body, today=today, if_match=if_match),
-    )
+    return await transitions.run(subscriptions.suspend, subscription_id, body)
 
 
 @router.post(
@@ -209,21 +217,10 @@ async def suspend(
 async def resume(
     subscription_id: SubscriptionId,
     body: ResumeRequest,
-    sessions: SessionsDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    principal: PrincipalDep,
-    if_match: IfMatchDep,
+    transitions: TransitionsDep,
 ) -> Response:
     """Resume a suspended subscription, now."""
-    today = business_today()
-    return await _transition(
-        sessions,
-        temporal,
-        settings,
-        principal,
-        lambda s: subscriptions.resume(s, principal, subscription_id, body, today=today, if_match=if_match),
-    )
+    return await transitions.run(subscriptions.resume, subscription_id, body)
 
 
 @router.post(
@@ -234,45 +231,23 @@ async def resume(
 async def change_offering(
     subscription_id: SubscriptionId,
     body: ChangeOfferingRequest,
-    sessions: SessionsDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    principal: PrincipalDep,
-    if_match: IfMatchDep,
+    transitions: TransitionsDep,
 ) -> Response:
     """Upgrade or downgrade to another offering of the same kind and family: `when` = `now` (200) or
     `endOfBillPeriod` (202: from the first day of the next bill period)."""
-    today = business_today()
-    return await _transition(
-        sessions,
-        temporal,
-        settings,
-        principal,
-        lambda s: subscriptions.change_offering(s, principal, subscription_id, body, today=today, if_match=if_match),
-    )
+    return await transitions.run(subscriptions.change_offering, subscription_id, body)
 
 
 @router.post("/api/v1/subscriptions/{subscriptionId}/move", response_model=SubscriptionView, responses=ACTION_RESPONSES)
 async def move(
     subscription_id: SubscriptionId,
     body: MoveRequest,
-    sessions: SessionsDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    principal: PrincipalDep,
-    if_match: IfMatchDep,
+    transitions: TransitionsDep,
 ) -> Response:
     """Move to another agreement of the same customer, in the same currency (422 otherwise). An access
     offering whose add-ons would be left behind: 409 listing them, or with `includeDependants` they
     move too (202, a workflow)."""
-    today = business_today()
-    return await _transition(
-        sessions,
-        temporal,
-        settings,
-        principal,
-        lambda s: subscriptions.move(s, principal, subscription_id, body, today=today, if_match=if_match),
-    )
+    return await transitions.run(subscriptions.move, subscription_id, body)
 
 
 @router.post(
@@ -281,23 +256,12 @@ async def move(
 async def terminate(
     subscription_id: SubscriptionId,
     body: TerminateRequest,
-    sessions: SessionsDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    principal: PrincipalDep,
-    if_match: IfMatchDep,
+    transitions: TransitionsDep,
 ) -> Response:
     """Terminate `now` or at the `endOfTerm` of the agreement's commitment. Inside the term an
     early-termination case is recorded (202: a workflow writes both rows). An access offering with
     add-ons that need it: 409 listing them, or `includeDependants` terminates them too (202)."""
-    today = business_today()
-    return await _transition(
-        sessions,
-        temporal,
-        settings,
-        principal,
-        lambda s: subscriptions.terminate(s, principal, subscription_id, body, today=today, if_match=if_match),
-    )
+    return await transitions.run(subscriptions.terminate, subscription_id, body)
 
 
 @router.get("/api/v1/subscription-changes/{changeId}", response_model=ChangeView)
