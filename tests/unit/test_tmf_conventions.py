@@ -10,6 +10,7 @@ import pytest
 
 from accord.errors import InvalidInput
 from accord.tmf import mapping
+from accord.tmf.conventions import date_time as tmf_date_time
 from accord.tmf.conventions import (
     matches,
     missing_required,
@@ -19,7 +20,6 @@ from accord.tmf.conventions import (
     select_fields,
     split_page,
 )
-from accord.tmf.conventions import date_time as tmf_date_time
 
 
 def test_fields_selection_keeps_id_href_and_type() -> None:
