@@ -17,13 +17,7 @@ CUSTOMER_STATUS = {"prospect": "Initialized", "active": "Approved", "suspended":
 # TMF666 BillingAccount.state is free text too.
 AGREEMENT_STATE = {"active": "Active", "suspended": "Suspended", "closed": "Closed"}
 # TMF637 ProductStatusType (the enumeration), from the subscription's lifecycle.
-SUBSCRIPTION_STATUS = {
-    "pending": "pendingActive",
-    "active": "active",
-    "suspended": "suspended",
-    "terminated": "terminated",
-    "cancelled": "cancelled",
-}
+SUBSCRIPTION_STATUS = {"active": "active", "suspended": "suspended", "terminated": "terminated"}
 
 
 def to_tmf_status(mapping: Mapping[str, str], status: str) -> str:

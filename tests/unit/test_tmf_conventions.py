@@ -116,7 +116,7 @@ def test_statuses_map_both_ways() -> None:
         "suspended",
         "closed",
     ]
-    assert mapping.from_tmf_status(mapping.SUBSCRIPTION_STATUS, ["pendingActive"]) == ["pending"]
+    assert mapping.from_tmf_status(mapping.SUBSCRIPTION_STATUS, ["Terminated"]) == ["terminated"]
 
 
 def test_customer_name_is_always_a_string() -> None:
