@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # request names none (its creditLimit's unit, if given, names one).
     default_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
 
+    # development: a request may name its principal (X-Accord-User, X-Accord-Channel); production: never.
+    environment: Literal["development", "production"] = "development"
+
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from accord.config import Settings, get_settings
 from accord.db import unit_of_work
-from accord.principal import DEVELOPMENT_PRINCIPAL, Principal
+from accord.principal import DEVELOPMENT_PRINCIPAL, Principal, development_principal
 from accord.rules.preconditions import IfMatch, parse_if_match
 
 
@@ -39,10 +39,17 @@ def get_temporal(request: Request) -> Client:
     return client
 
 
-def get_principal() -> Principal:
+def principal_of(headers: Mapping[str, str], settings: Settings) -> Principal:
     """The calling principal (who, through which channel). Access control lands here, and only here;
-    until it does, every call is the development principal."""
+    until it does, every call is the development principal — named by the request's X-Accord-User /
+    X-Accord-Channel headers in development mode."""
+    if settings.environment == "development":
+        return development_principal(headers)
     return DEVELOPMENT_PRINCIPAL
+
+
+def get_principal(request: Request) -> Principal:
+    return principal_of(request.headers, get_settings())
 
 
 def get_if_match(

@@ -8,13 +8,14 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.config import get_settings
-from accord.errors import FieldError
+from accord.errors import AccordError, FieldError
 from accord.principal import Principal
 from accord.services import idempotency
-from api.deps import get_principal
+from api.deps import principal_of
 from api.problems import problem_document
 
 HEADER = b"idempotency-key"
@@ -44,9 +45,14 @@ class IdempotencyMiddleware:
                 [FieldError("Idempotency-Key", "1 to 255 printable ASCII characters, no spaces")],
             )
             return
+        settings = get_settings()
+        try:
+            principal: Principal = principal_of(Headers(scope=scope), settings)
+        except AccordError as exc:
+            await problem(send, scope, exc.status, exc.title, exc.slug, exc.detail, exc.errors)
+            return
         body = await read_body(receive)
-        principal: Principal = get_principal()
-        retention = timedelta(hours=get_settings().idempotency_retention_hours)
+        retention = timedelta(hours=settings.idempotency_retention_hours)
         fingerprint = idempotency.fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
         pool = scope["app"].state.reads
         async with pool.connection() as connection:

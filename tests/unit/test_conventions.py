@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accord.errors import AccordError, PreconditionFailed
+from accord.principal import DEVELOPMENT_PRINCIPAL, development_principal
 from accord.rules.changes import changed_fields
 from accord.rules.merge_patch import merge_patch
 from accord.rules.preconditions import ANY_VERSION, IfMatch, etag, parse_if_match
@@ -90,3 +91,19 @@ class TestFingerprint:
 
     def test_a_body_that_is_not_json_is_taken_as_it_is(self) -> None:
         assert fingerprint("POST", "/x", b"", b"abc") != fingerprint("POST", "/x", b"", b"abd")
+
+
+class TestDevelopmentPrincipal:
+    def test_headers_name_subject_and_channel(self) -> None:
+        named = development_principal({"x-accord-user": "jane.csa", "x-accord-channel": "call-centre"})
+        assert (named.subject, named.channel, named.audit_name) == ("jane.csa", "call-centre", "jane.csa@call-centre")
+
+    def test_each_header_is_optional(self) -> None:
+        assert development_principal({}) == DEVELOPMENT_PRINCIPAL
+        assert development_principal({"x-accord-user": "bob"}).channel == DEVELOPMENT_PRINCIPAL.channel
+
+    @pytest.mark.parametrize("name", ["", " bob", "bob smith", "-bob", "x" * 101])
+    def test_a_malformed_name_is_refused(self, name: str) -> None:
+        with pytest.raises(AccordError) as caught:
+            development_principal({"x-accord-user": name})
+        assert caught.value.errors[0].field == "X-Accord-User"
