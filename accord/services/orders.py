@@ -10,7 +10,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import Row, Update, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -111,12 +111,17 @@ async def _lock(session: Executor, order_id: uuid.UUID) -> Row[Any]:
     return row
 
 
-async def _record(session: Executor, order_id: uuid.UUID, principal: Principal, **values: Any) -> None:
-    await session.execute(
+def _recording(order_id: uuid.UUID, principal: Principal, **values: Any) -> Update:
+    """The UPDATE that records a step's result on the order."""
+    return (
         update(Order)
         .where(Order.id == order_id)
         .values(**values, updated_by=principal.audit_name, updated_at=func.now(), version=Order.version + 1)
     )
+
+
+async def _record(session: Executor, order_id: uuid.UUID, principal: Principal, **values: Any) -> None:
+    await session.execute(_recording(order_id, principal, **values))
 
 
 async def onboard_customer(session: Executor, *, order_id: uuid.UUID, principal: Principal) -> uuid.UUID:
@@ -169,9 +174,8 @@ async def onboard_subscriptions(
 
 
 async def complete_order(session: Executor, *, order_id: uuid.UUID, principal: Principal) -> None:
-    order = await _lock(session, order_id)
-    if order.state != "completed":
-        await _record(session, order_id, principal, state="completed")
+    """One conditional UPDATE: completing an order twice changes nothing the second time."""
+    await session.execute(_recording(order_id, principal, state="completed").where(Order.state != "completed"))
 
 
 async def fail_order(session: Executor, *, order_id: uuid.UUID, reason: str, principal: Principal) -> None:
