@@ -12,6 +12,7 @@ from accord.config import Settings
 from accord.db import create_engine, database_url, sessionmaker, sqlalchemy_url, unit_of_work
 from accord.principal import Principal
 from accord.services.catalogue import load_sample_catalogue
+from accord.services.configuration import load_reference_data
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SYSTEM = Principal(subject="accord", channel="system")
@@ -28,6 +29,9 @@ async def seed_catalogue(settings: Settings) -> int:
     engine = create_engine(settings, pool_size=1)
     try:
         async with unit_of_work(sessionmaker(engine)) as session:
+            await load_reference_data(
+                session, SYSTEM, timezone=settings.timezone, default_currency=settings.default_currency
+            )
             return await load_sample_catalogue(session, SYSTEM)
     finally:
         await engine.dispose()

@@ -15,7 +15,7 @@ from accord.temporal import connect
 from api import problems
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import RequestIdMiddleware
-from api.routes import agreements, catalogue, customers, health, orders, subscriptions
+from api.routes import agreements, catalogue, configuration, customers, health, orders, subscriptions
 from api.tmf import routers as tmf_routers
 
 
@@ -56,6 +56,7 @@ def create_app() -> FastAPI:
         agreements.customer_router,
         subscriptions.router,
         catalogue.router,
+        configuration.router,
         *tmf_routers,
     ):
         app.include_router(router)

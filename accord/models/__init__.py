@@ -3,6 +3,7 @@
 from accord.models.agreement import Agreement
 from accord.models.audit import AuditEvent, OutboxEvent
 from accord.models.base import Base
+from accord.models.configuration import ReferenceItem
 from accord.models.customer import Customer, CustomerEmail
 from accord.models.early_termination import EarlyTermination
 from accord.models.idempotency import IdempotencyKey
@@ -23,6 +24,7 @@ __all__ = [
     "Offering",
     "Order",
     "OutboxEvent",
+    "ReferenceItem",
     "Subscription",
     "SubscriptionChange",
     "TmfDocument",

@@ -1,5 +1,7 @@
 """Reason codes, per action: every lifecycle change names one, and the audit trail records it.
-(Business configuration will make these editable reference data; until then this is the one list.)"""
+The codes are business configuration (reference data, /api/v1/config/reason-codes): services load an
+action's active codes (services/configuration.reason_codes) and pass them in. REASON_CODES is the
+seed (accord/seed/configuration.json starts from it) and the default when no codes are passed."""
 
 from __future__ import annotations
 
@@ -18,9 +20,17 @@ REASON_CODES: dict[str, frozenset[str]] = {
 }
 
 
-def check_reason(action: str, reason: str | None, *, field: str = "reason", required: bool = True) -> str | None:
-    """The reason code if it is one of the action's codes; 422 naming the field otherwise."""
-    codes = REASON_CODES[action]
+def check_reason(
+    action: str,
+    reason: str | None,
+    *,
+    field: str = "reason",
+    required: bool = True,
+    codes: frozenset[str] | None = None,
+) -> str | None:
+    """The reason code if it is one of the action's `codes` (default: the seed's); 422 naming the field
+    otherwise."""
+    codes = REASON_CODES.get(action, frozenset()) if codes is None else codes
     if reason is None:
         if required:
             raise InvalidInput(f"a reason is required to {action}", [FieldError(field, f"one of {sorted(codes)}")])
