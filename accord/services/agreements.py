@@ -21,13 +21,13 @@ from accord.rules.agreements import close_blockers, status_action
 from accord.rules.bill_cycle import bill_day_change_effective, bill_day_on
 from accord.rules.changes import changed_fields
 from accord.rules.merge_patch import merge_patch
-from accord.rules.money import fits_minor_unit, is_known_currency
+from accord.rules.money import fits_minor_unit
 from accord.rules.orders import add_months, commitment_end
 from accord.rules.preconditions import ANY_VERSION, IfMatch
 from accord.rules.reasons import check_reason
 from accord.schemas.agreements import AgreementSettings, NewAgreement
 from accord.schemas.orders import OrderAgreement
-from accord.services import audit
+from accord.services import audit, configuration
 from accord.services.locking import lock
 
 
@@ -113,6 +113,16 @@ def _credit_limit_errors(terms: NewAgreement | AgreementSettings, currency: str)
     return []
 
 
+async def _check_payment_method(session: AsyncSession, method: str) -> None:
+    """422 unless the payment method type is active reference data (not retired)."""
+    allowed = await configuration.codes(session, "payment-method-type")
+    if method not in allowed:
+        raise InvalidInput(
+            "unknown payment method type",
+            [FieldError("paymentMethod.type", f"{method} is not an active payment method type: {sorted(allowed)}")],
+        )
+
+
 async def create_agreement(
     session: AsyncSession,
     principal: Principal,
@@ -128,10 +138,11 @@ async def create_agreement(
         raise NotFound(f"no customer {customer_id}")
     if customer.status == "closed":
         raise Conflict(f"customer {customer_id} is closed", [FieldError("customerId", "is closed")])
-    if not is_known_currency(terms.currency):
+    if terms.currency not in await configuration.currencies(session):
         raise InvalidInput(
             "unknown currency", [FieldError("currency", f"{terms.currency} is not a currency Accord accepts")]
         )
+    await _check_payment_method(session, terms.payment_method.type)
     errors = _credit_limit_errors(terms, terms.currency)
     if errors:
         raise InvalidInput("the agreement cannot be opened", errors)
@@ -251,10 +262,19 @@ async def update_agreement(
     if errors:
         raise InvalidInput("the patch leaves the agreement invalid", errors)
 
-    action, reason = "updated", check_reason("update", reason_code, field="reasonCode", required=False)
+    reason = check_reason(
+        "update",
+        reason_code,
+        field="reasonCode",
+        required=False,
+        codes=await configuration.reason_codes(session, "update"),
+    )
+    action = "updated"
     if wanted.status != agreement.status:
         action = status_action(agreement.status, wanted.status)
-        reason = check_reason(action, status_reason, field="statusReason")
+        reason = check_reason(
+            action, status_reason, field="statusReason", codes=await configuration.reason_codes(session, action)
+        )
         if wanted.status == "closed":
             blockers = close_blockers(await _live_subscriptions(session, agreement.id))
             if blockers:
@@ -274,6 +294,8 @@ async def update_agreement(
         agreement.next_bill_day = new_day
         agreement.next_bill_day_from = bill_day_change_effective(today, agreement.bill_day)
     agreement.bill_delivery = wanted.bill_delivery
+    if wanted.payment_method.type != agreement.payment_method_type:
+        await _check_payment_method(session, wanted.payment_method.type)
     agreement.payment_method_type = wanted.payment_method.type
     agreement.payment_method_details = {"automatic": wanted.payment_method.automatic, **wanted.payment_method.details}
     agreement.billing_address = wanted.billing_address.model_dump(mode="json") if wanted.billing_address else None

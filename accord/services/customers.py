@@ -36,7 +36,7 @@ from accord.schemas.customers import (
     field_errors,
 )
 from accord.schemas.orders import OrderCustomer
-from accord.services import audit
+from accord.services import audit, configuration
 from accord.services.audit import Change
 from accord.services.locking import lock
 
@@ -97,7 +97,13 @@ async def create_customer(session: AsyncSession, principal: Principal, data: Cus
     """A new customer (a prospect unless `status` says active). 409 when the external reference or
     (with ACCORD_UNIQUE_CUSTOMER_EMAILS on) an email belongs to another customer: both decided by
     the database, so two concurrent creates give one customer and one 409."""
-    reason = check_reason("activate", data.reason_code, field="reasonCode", required=False)
+    reason = check_reason(
+        "activate",
+        data.reason_code,
+        field="reasonCode",
+        required=False,
+        codes=await configuration.reason_codes(session, "activate"),
+    )
     values = {
         **_columns(data),
         "id": uuid.uuid4(),
@@ -508,7 +514,9 @@ async def change_status(
 ) -> Customer:
     """activate, suspend, resume or close, with a reason code for that action. Closing is refused
     (409) while a subscription is not terminated or something is owed, listing what blocks it."""
-    reason = check_reason(action, reason_code, field="reasonCode")
+    reason = check_reason(
+        action, reason_code, field="reasonCode", codes=await configuration.reason_codes(session, action)
+    )
     customer = await lock(session, Customer, customer_id, what="customer", if_match=if_match)
     before = customer.status
     status = rules.transition(before, action)
@@ -603,7 +611,9 @@ async def anonymise_customer(
     characteristics, language, consent. Its id, number, external reference, agreements,
     subscriptions and (future) bills stay. The values in its own audit trail and outbox events are
     redacted too (who did what, and when, stays)."""
-    reason = check_reason("anonymise", reason_code, field="reasonCode")
+    reason = check_reason(
+        "anonymise", reason_code, field="reasonCode", codes=await configuration.reason_codes(session, "anonymise")
+    )
     customer = await lock(session, Customer, customer_id, what="customer", if_match=if_match)
     rules.check_anonymisable(customer.status, customer.anonymised_at is not None)
     events = await session.scalars(

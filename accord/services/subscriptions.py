@@ -45,7 +45,7 @@ from accord.schemas.subscriptions import (
     SuspendRequest,
     TerminateRequest,
 )
-from accord.services import audit, catalogue
+from accord.services import audit, catalogue, configuration
 from accord.services.locking import lock
 
 
@@ -412,7 +412,9 @@ async def suspend(
     locked = await _lock(session, subscription_id, if_match=if_match)
     await _no_scheduled_change(session, locked.subscription)
     rules.transition(locked.subscription.status, "suspend")
-    reason = check_reason("suspend", request.reason_code, field="reasonCode")
+    reason = check_reason(
+        "suspend", request.reason_code, field="reasonCode", codes=await configuration.reason_codes(session, "suspend")
+    )
     on = rules.suspend_from(today, request.effective_date)
     if rules.runs_as_workflow(on, today, rows=1):
         change = await _schedule(
@@ -442,7 +444,13 @@ async def resume(
     today = today or business_today()
     locked = await _lock(session, subscription_id, if_match=if_match)
     await _no_scheduled_change(session, locked.subscription)
-    reason = check_reason("resume", request.reason_code, field="reasonCode", required=False)
+    reason = check_reason(
+        "resume",
+        request.reason_code,
+        field="reasonCode",
+        required=False,
+        codes=await configuration.reason_codes(session, "resume"),
+    )
     await _apply_resume(session, principal, locked, reason=reason)
     return locked.subscription, None
 
@@ -465,7 +473,10 @@ async def change_offering(
     rules.transition(locked.subscription.status, "change-offering")
     new = _check_offering_change(locked, offerings, request.offering_code, request.price_adjustment)
     reason = check_reason(
-        "change-offering", request.reason_code or rules.offering_change_kind(current, new), field="reasonCode"
+        "change-offering",
+        request.reason_code or rules.offering_change_kind(current, new),
+        field="reasonCode",
+        codes=await configuration.reason_codes(session, "change-offering"),
     )
     agreement = locked.agreement
     bill_day = bill_day_on(today, agreement.bill_day, agreement.next_bill_day, agreement.next_bill_day_from)
@@ -495,7 +506,13 @@ async def move(
     today = today or business_today()
     locked = await _lock(session, subscription_id, if_match=if_match, target_id=request.agreement_id)
     await _no_scheduled_change(session, locked.subscription)
-    reason = check_reason("move", request.reason_code, field="reasonCode", required=False)
+    reason = check_reason(
+        "move",
+        request.reason_code,
+        field="reasonCode",
+        required=False,
+        codes=await configuration.reason_codes(session, "move"),
+    )
     dependants = await _check_move(session, locked, request.include_dependants)
     if rules.runs_as_workflow(today, today, rows=1 + len(dependants)):
         parameters = {"agreementId": str(request.agreement_id), "includeDependants": request.include_dependants}
@@ -524,7 +541,12 @@ async def terminate(
     locked = await _lock(session, subscription_id, if_match=if_match)
     await _no_scheduled_change(session, locked.subscription)
     rules.transition(locked.subscription.status, "terminate")
-    reason = check_reason("terminate", request.reason_code, field="reasonCode")
+    reason = check_reason(
+        "terminate",
+        request.reason_code,
+        field="reasonCode",
+        codes=await configuration.reason_codes(session, "terminate"),
+    )
     on = rules.terminate_on(request.when, today, locked.agreement.commitment_end_date)
     dependants = await _dependants(session, locked)
     if dependants and not request.include_dependants:
