@@ -259,7 +259,8 @@ class TestInUse:
 class TestTaxRates:
     async def test_overlapping_periods_for_one_region_are_refused(self, api: httpx.AsyncClient) -> None:
         region = "IE"
-        base = {"name": "Irish VAT", "attributes": {"region": region, "rate": "23.00", "inclusive": True}}
+        attributes: dict[str, Any] = {"region": region, "rate": "23.00", "inclusive": True}
+        base: dict[str, Any] = {"name": "Irish VAT", "attributes": attributes}
         first = await api.post(
             f"{URL}/tax-rates", json={**base, "code": unique("ie"), "validFrom": "2027-01-01", "validTo": "2027-06-30"}
         )
@@ -277,7 +278,7 @@ class TestTaxRates:
         assert first.json()["code"] in error["detail"]
         following = await api.post(
             f"{URL}/tax-rates",
-            json={**base, "code": unique("ie"), "validFrom": "2027-07-01", "attributes": {**base["attributes"], "rate": "21.5"}},  # noqa: E501
+            json={**base, "code": unique("ie"), "validFrom": "2027-07-01", "attributes": {**attributes, "rate": "21.5"}},  # noqa: E501
         )  # fmt: skip
         assert following.status_code == 201, following.text
         other_category = await api.post(
@@ -286,7 +287,7 @@ class TestTaxRates:
                 **base,
                 "code": unique("ie"),
                 "validFrom": "2027-03-01",
-                "attributes": {**base["attributes"], "category": "reduced", "rate": "13.5"},
+                "attributes": {**attributes, "category": "reduced", "rate": "13.5"},
             },
         )
         assert other_category.status_code == 201
