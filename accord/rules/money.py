@@ -51,3 +51,8 @@ def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[
     for i in by_remainder[:leftover]:
         parts[i] += 1
     return [sign * p * unit for p in parts]
+
+
+def money_text(amount: Decimal | None, currency: str) -> str | None:
+    """An amount as text, to the currency's minor unit ("200.00"), as the audit trail records it."""
+    return None if amount is None else str(round_money(amount, currency))

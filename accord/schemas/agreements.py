@@ -37,7 +37,10 @@ class AgreementSettings(ApiModel):
 
 
 class PaymentMethodView(ApiModel):
+    """The same shape as the payment method an order or a PATCH sends."""
+
     type: str
+    automatic: bool
     details: dict[str, Any]
 
 

@@ -21,7 +21,7 @@ from accord.rules.agreements import close_blockers, status_action
 from accord.rules.bill_cycle import bill_day_change_effective, bill_day_on
 from accord.rules.changes import changed_fields
 from accord.rules.merge_patch import merge_patch
-from accord.rules.money import fits_minor_unit
+from accord.rules.money import fits_minor_unit, money_text
 from accord.rules.orders import add_months, commitment_end
 from accord.rules.preconditions import ANY_VERSION, IfMatch
 from accord.rules.reasons import check_reason
@@ -88,6 +88,13 @@ async def agreement_subscriptions(session: AsyncSession, agreement_id: uuid.UUID
     return list(subscriptions)
 
 
+def payment_method(agreement: Agreement) -> dict[str, Any]:
+    """The payment method as the API shows it and takes it: {type, automatic, details}."""
+    details = dict(agreement.payment_method_details)
+    automatic = bool(details.pop("automatic", False))
+    return {"type": agreement.payment_method_type, "automatic": automatic, "details": details}
+
+
 def agreement_document(agreement: Agreement) -> dict[str, Any]:
     """The agreement's fields as the audit trail records them (JSON values, camelCase)."""
     return {
@@ -97,11 +104,11 @@ def agreement_document(agreement: Agreement) -> dict[str, Any]:
         "nextBillDay": agreement.next_bill_day,
         "nextBillDayFrom": agreement.next_bill_day_from.isoformat() if agreement.next_bill_day_from else None,
         "billDelivery": agreement.bill_delivery,
-        "paymentMethod": {"type": agreement.payment_method_type, "details": agreement.payment_method_details},
+        "paymentMethod": payment_method(agreement),
         "commitmentTerm": agreement.commitment_months,
         "commitmentEndDate": agreement.commitment_end_date.isoformat() if agreement.commitment_end_date else None,
         "billingAddress": agreement.billing_address,
-        "creditLimit": None if agreement.credit_limit is None else format(agreement.credit_limit.normalize(), "f"),
+        "creditLimit": money_text(agreement.credit_limit, agreement.currency),
         "status": agreement.status,
         "statusReason": agreement.status_reason,
     }
@@ -195,19 +202,17 @@ def settle_bill_day(agreement: Agreement, today: date) -> None:
 def current_settings(agreement: Agreement) -> dict[str, Any]:
     """The agreement as a PATCH document sees it (camelCase JSON). Its bill day is the one it is
     heading to: a pending one, else the one in force."""
-    details = dict(agreement.payment_method_details)
-    automatic = bool(details.pop("automatic", False))
     document: dict[str, Any] = {
         "billCycle": {"frequency": agreement.bill_frequency, "billDay": agreement.next_bill_day or agreement.bill_day},
         "billDelivery": agreement.bill_delivery,
-        "paymentMethod": {"type": agreement.payment_method_type, "automatic": automatic, "details": details},
+        "paymentMethod": payment_method(agreement),
         "commitmentTerm": agreement.commitment_months,
         "status": agreement.status,
     }
     if agreement.billing_address is not None:
         document["billingAddress"] = agreement.billing_address
     if agreement.credit_limit is not None:
-        document["creditLimit"] = format(agreement.credit_limit.normalize(), "f")
+        document["creditLimit"] = money_text(agreement.credit_limit, agreement.currency)
     return document
 
 

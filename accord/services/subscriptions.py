@@ -32,6 +32,7 @@ from accord.rules.bill_cycle import bill_day_on
 from accord.rules.catalogue import OfferingTerms
 from accord.rules.changes import changed_fields
 from accord.rules.eligibility import offering_errors, price_errors
+from accord.rules.money import money_text
 from accord.rules.preconditions import ANY_VERSION, IfMatch
 from accord.rules.reasons import check_reason
 from accord.schemas.orders import OrderItem
@@ -167,8 +168,8 @@ def subscription_document(s: Subscription) -> dict[str, Any]:
         "agreementId": str(s.agreement_id),
         "offeringCode": s.offering_code,
         "currency": s.currency,
-        "listPrice": format(Decimal(s.list_price).normalize(), "f"),
-        "priceAdjustment": format(Decimal(s.price_adjustment).normalize(), "f"),
+        "listPrice": money_text(s.list_price, s.currency),
+        "priceAdjustment": money_text(s.price_adjustment, s.currency),
         "status": s.status,
         "statusReason": s.status_reason,
         "suspendedFrom": s.suspended_from.isoformat() if s.suspended_from else None,
@@ -772,7 +773,7 @@ async def _apply_terminate(
                 "to": {
                     "commitmentEndDate": agreement.commitment_end_date.isoformat(),
                     "monthsRemaining": months,
-                    "monthlyCharge": format((s.list_price + s.price_adjustment).normalize(), "f"),
+                    "monthlyCharge": money_text(s.list_price + s.price_adjustment, s.currency),
                 },
             }
         await _record(

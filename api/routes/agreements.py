@@ -52,7 +52,7 @@ def agreement_view(a: Agreement, subscriptions: list[Subscription], today: date 
         bill_cycle=BillCycle(frequency="monthly", bill_day=in_force),
         pending_bill_cycle=pending,
         bill_delivery=a.bill_delivery,
-        payment_method=PaymentMethodView(type=a.payment_method_type, details=a.payment_method_details),
+        payment_method=PaymentMethodView.model_validate(agreements.payment_method(a)),
         commitment_term=a.commitment_months,
         commitment_end_date=a.commitment_end_date,
         billing_address=a.billing_address,

@@ -109,13 +109,31 @@ class TestPatch:
         patched = response.json()
         assert patched["billDelivery"] == "paper"
         # Merge patch: the details merge, the rest of the payment method stays.
-        assert patched["paymentMethod"] == {"type": "creditCard", "details": {"automatic": True, "last4": "1111"}}
+        assert patched["paymentMethod"] == {"type": "creditCard", "automatic": True, "details": {"last4": "1111"}}
         assert patched["creditLimit"] == "100.00"
         assert patched["billingAddress"]["line1"] == "221B Baker Street"
         assert response.headers["ETag"] != etag
         # null removes
         cleared = await api.patch(url, headers=MERGE_PATCH, json={"creditLimit": None})
         assert cleared.json()["creditLimit"] is None
+        # The trail records amounts to the currency's minor unit.
+        history = (await api.get(f"{url}/history")).json()["items"]
+        updates = [e["changes"] for e in history if e["entityType"] == "agreement" and e["action"] == "updated"]
+        assert updates[0]["creditLimit"] == {"from": None, "to": "100.00"}
+        assert updates[1]["creditLimit"] == {"from": "100.00", "to": None}
+
+    async def test_the_payment_method_as_read_can_be_sent_back(self, api: httpx.AsyncClient) -> None:
+        done = await onboarded(api)
+        url = f"/api/v1/agreements/{done['agreementId']}"
+        method = (await api.get(url)).json()["paymentMethod"]
+        method["automatic"] = False
+        response = await api.patch(url, headers=MERGE_PATCH, json={"paymentMethod": method})
+        assert response.status_code == 200, response.text
+        assert response.json()["paymentMethod"] == {
+            "type": "creditCard",
+            "automatic": False,
+            "details": {"last4": "4242"},
+        }
 
     async def test_stale_if_match_is_412_and_nothing_changes(self, api: httpx.AsyncClient) -> None:
         done = await onboarded(api)

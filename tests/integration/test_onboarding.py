@@ -69,7 +69,8 @@ class TestHappyPath:
         assert agreement["billCycle"] == {"frequency": "monthly", "billDay": 15}
         assert agreement["paymentMethod"] == {
             "type": "creditCard",
-            "details": {"automatic": True, "last4": "4242"},
+            "automatic": True,
+            "details": {"last4": "4242"},
         }
         assert agreement["commitmentTerm"] == 12
         assert agreement["commitmentEndDate"] is not None
