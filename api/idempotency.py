@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from datetime import timedelta
-from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,7 +14,8 @@ from accord.errors import AccordError, FieldError
 from accord.principal import Principal
 from accord.services import idempotency
 from api.deps import principal_of
-from api.problems import problem_document
+from api.middleware import read_body, replay
+from api.problems import send_problem
 
 HEADER = b"idempotency-key"
 VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
@@ -35,21 +34,23 @@ class IdempotencyMiddleware:
             return
         key = raw_key.decode("latin-1")
         if not VALID_KEY.match(key):
-            await problem(
+            await send_problem(
                 send,
                 scope,
-                400,
-                "Bad request",
-                "bad-request",
-                "Idempotency-Key is not a valid key",
-                [FieldError("Idempotency-Key", "1 to 255 printable ASCII characters, no spaces")],
+                status=400,
+                title="Bad request",
+                slug="bad-request",
+                detail="Idempotency-Key is not a valid key",
+                errors=[FieldError("Idempotency-Key", "1 to 255 printable ASCII characters, no spaces")],
             )
             return
         settings = get_settings()
         try:
             principal: Principal = principal_of(Headers(scope=scope), settings)
         except AccordError as exc:
-            await problem(send, scope, exc.status, exc.title, exc.slug, exc.detail, exc.errors)
+            await send_problem(
+                send, scope, status=exc.status, title=exc.title, slug=exc.slug, detail=exc.detail, errors=exc.errors
+            )
             return
         body = await read_body(receive)
         retention = timedelta(hours=settings.idempotency_retention_hours)
@@ -74,24 +75,24 @@ class IdempotencyMiddleware:
                 )
                 await send({"type": "http.response.body", "body": stored})
             case idempotency.OtherRequest():
-                await problem(
+                await send_problem(
                     send,
                     scope,
-                    422,
-                    "Invalid input",
-                    "idempotency-key-reused",
-                    "this Idempotency-Key was already used with a different request",
-                    [FieldError("Idempotency-Key", "use a new key for a new request")],
+                    status=422,
+                    title="Invalid input",
+                    slug="idempotency-key-reused",
+                    detail="this Idempotency-Key was already used with a different request",
+                    errors=[FieldError("Idempotency-Key", "use a new key for a new request")],
                 )
             case idempotency.InProgress():
-                await problem(
+                await send_problem(
                     send,
                     scope,
-                    409,
-                    "Conflict",
-                    "idempotency-key-in-use",
-                    "a request with this Idempotency-Key is still being processed; retry shortly",
-                    [FieldError("Idempotency-Key", "in use by a request that has not answered yet")],
+                    status=409,
+                    title="Conflict",
+                    slug="idempotency-key-in-use",
+                    detail="a request with this Idempotency-Key is still being processed; retry shortly",
+                    errors=[FieldError("Idempotency-Key", "in use by a request that has not answered yet")],
                 )
             case idempotency.Claimed():
                 await self.run_and_remember(scope, body, send, principal.audit_name, key)
@@ -99,9 +100,6 @@ class IdempotencyMiddleware:
     async def run_and_remember(self, scope: Scope, body: bytes, send: Send, principal: str, key: str) -> None:
         start: Message = {}
         chunks: list[bytes] = []
-
-        async def replay_body() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
             nonlocal start
@@ -111,7 +109,7 @@ class IdempotencyMiddleware:
                 chunks.append(message.get("body", b""))
 
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, replay(body), capture)
         finally:
             status = start.get("status", 500)
             headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in start.get("headers", [])]
@@ -121,24 +119,3 @@ class IdempotencyMiddleware:
                 )
         await send(start)
         await send({"type": "http.response.body", "body": b"".join(chunks)})
-
-
-async def read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-async def problem(
-    send: Send, scope: Scope, status: int, title: str, slug: str, detail: str, errors: list[FieldError]
-) -> None:
-    document: dict[str, Any] = problem_document(
-        status=status, title=title, slug=slug, detail=detail, instance=scope["path"], errors=errors
-    )
-    await send(
-        {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/problem+json")]}
-    )
-    await send({"type": "http.response.body", "body": json.dumps(document).encode()})

@@ -14,7 +14,7 @@ from accord.logs import configure_logging
 from accord.temporal import connect
 from api import problems
 from api.idempotency import IdempotencyMiddleware
-from api.middleware import RequestIdMiddleware
+from api.middleware import RejectNulCharacters, RequestIdMiddleware
 from api.routes import agreements, catalogue, configuration, customers, health, orders, subscriptions
 from api.tmf import routers as tmf_routers
 
@@ -46,7 +46,8 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestIdMiddleware)  # outermost: replays get a request id too
+    app.add_middleware(RejectNulCharacters)  # before a key is claimed or a route runs
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer gets a request id
     problems.install(app)
     for router in (
         health.router,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import Scope, Send
 
 from accord.errors import AccordError, FieldError
 
@@ -43,6 +47,30 @@ def problem(
         status=status, title=title, slug=slug, detail=detail, instance=request.url.path, errors=errors
     )
     return ProblemResponse(document, status_code=status)
+
+
+async def send_problem(
+    send: Send,
+    scope: Scope,
+    *,
+    status: int,
+    title: str,
+    slug: str,
+    detail: str,
+    errors: Sequence[FieldError] = (),
+) -> None:
+    """A problem answered straight from ASGI middleware, before any route runs."""
+    document = problem_document(
+        status=status, title=title, slug=slug, detail=detail, instance=scope["path"], errors=errors
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", ProblemResponse.media_type.encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps(document).encode()})
 
 
 def field_name(loc: tuple[int | str, ...]) -> str:
@@ -89,6 +117,32 @@ def install(app: FastAPI) -> None:
             title=title,
             slug=title.lower().replace(" ", "-"),
             detail=str(exc.detail),
+        )
+
+    # A safety net, not the validation: input the rules let through but the database refuses is still
+    # the client's (4xx), and its transaction has been rolled back. Each one logged is a rule to add.
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    @app.exception_handler(psycopg.DataError)
+    async def unstorable_value(request: Request, exc: Exception) -> ProblemResponse:
+        log.warning("the database refused a value", path=request.url.path, error=str(exc).splitlines()[0])
+        return problem(
+            request,
+            status=422,
+            title="Invalid input",
+            slug="invalid-input",
+            detail="a value in the request cannot be stored (too long, out of range, or not valid text)",
+        )
+
+    @app.exception_handler(sqlalchemy.exc.IntegrityError)
+    @app.exception_handler(psycopg.IntegrityError)
+    async def integrity_conflict(request: Request, exc: Exception) -> ProblemResponse:
+        log.warning("the database refused a change", path=request.url.path, error=str(exc).splitlines()[0])
+        return problem(
+            request,
+            status=409,
+            title="Conflict",
+            slug="conflict",
+            detail="the change conflicts with the data as it stands (a duplicate, or a reference that is gone)",
         )
 
     @app.exception_handler(Exception)

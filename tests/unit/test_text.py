@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from accord.rules.text import nul_fields
+
+
+def test_nul_fields_names_each_field_as_the_client_wrote_it() -> None:
+    document = {
+        "givenName": "A\x00da",
+        "emails": [{"address": "ok@example.com"}, {"address": "x\x00@example.com"}],
+        "characteristics": {"na\x00me": "v"},
+        "clean": ["a", "b"],
+    }
+    assert list(nul_fields(document)) == ["givenName", "emails[1].address", "characteristics.na\x00me"]
+    assert list(nul_fields("\x00")) == ["body"]
+    assert list(nul_fields({"a": 1, "b": None, "c": ["\\u0000 as text"]})) == []
