@@ -13,6 +13,7 @@ from typing import Any
 import phonenumbers
 
 from accord.errors import Conflict, FieldError, InvalidInput
+from accord.rules.text import a_or_an
 
 # ---------------------------------------------------------------------------------------------
 # Lifecycle
@@ -41,7 +42,7 @@ def transition(status: str, action: str) -> str:
     if status not in sources:
         allowed = sorted(a for a, (s, _) in TRANSITIONS.items() if status in s)
         raise Conflict(
-            f"a {status} customer cannot be {_past(action)}",
+            f"{a_or_an(status)} customer cannot be {_past(action)}",
             [FieldError("status", f"is {status}; allowed: {', '.join(allowed) or 'nothing (final)'}")],
         )
     return target

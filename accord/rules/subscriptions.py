@@ -19,6 +19,7 @@ from accord.errors import Conflict, FieldError, InvalidInput
 from accord.rules.bill_cycle import next_period_start
 from accord.rules.catalogue import OfferingTerms
 from accord.rules.orders import add_months
+from accord.rules.text import a_or_an
 
 Status = Literal["active", "suspended", "terminated"]
 Action = Literal["suspend", "resume", "change-offering", "move", "terminate"]
@@ -48,7 +49,7 @@ def transition(status: str, action: str) -> Status:
     if to is None:
         can = sorted(a for (s, a) in TRANSITIONS if s == status)
         raise Conflict(
-            f"a {status} subscription cannot {action}",
+            f"{a_or_an(status)} subscription cannot {action}",
             [FieldError("status", f"is {status}; allowed: {', '.join(can) or 'nothing (final)'}")],
         )
     return to
@@ -157,7 +158,9 @@ def change_offering_errors(
     if (new.kind, new.family) != (current.kind, current.family):
         errors.append(
             FieldError(
-                field, f"{new.code} is a {new.family} {new.kind}: it cannot replace a {current.family} {current.kind}"
+                field,
+                f"{new.code} is {a_or_an(new.family)} {new.kind}: "
+                f"it cannot replace {a_or_an(current.family)} {current.kind}",
             )
         )
     return errors

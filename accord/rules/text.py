@@ -24,3 +24,8 @@ def nul_fields(value: Any, path: str = "") -> Iterator[str]:
     elif isinstance(value, list):
         for i, member in enumerate(value):
             yield from nul_fields(member, f"{path}[{i}]")
+
+
+def a_or_an(word: str) -> str:
+    """'an active', 'a suspended': the indefinite article, by the word's first letter."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
