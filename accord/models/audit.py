@@ -14,7 +14,10 @@ class AuditEvent(Base):
     """One change to one resource: who (principal, channel), when, what changed, why."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_customer_id_id", "customer_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_customer_id_id", "customer_id", "id"),
+        Index("ix_audit_events_agreement_id_id", "agreement_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -23,6 +26,9 @@ class AuditEvent(Base):
     entity_type: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[uuid.UUID] = mapped_column(index=True)
     customer_id: Mapped[uuid.UUID | None]
+    # The agreement the change happened on: an agreement's own changes, and a subscription's (the
+    # agreement it was on when the change was recorded).
+    agreement_id: Mapped[uuid.UUID | None]
     action: Mapped[str] = mapped_column(String(50))
     changes: Mapped[dict[str, Any]]
     reason_code: Mapped[str | None] = mapped_column(String(50))

@@ -335,11 +335,12 @@ async def update_agreement(
 async def agreement_history(
     session: AsyncSession, agreement_id: uuid.UUID, *, limit: int = 50, after: int | None = None
 ) -> list[AuditEvent]:
-    """Every change to the agreement and to the subscriptions on it, oldest first."""
+    """Every change to the agreement, and to subscriptions while they were on it (a subscription moved
+    away shows up to its move, one moved in from its move on), oldest first."""
     if await session.scalar(select(Agreement.id).where(Agreement.id == agreement_id)) is None:
         raise NotFound(f"no agreement {agreement_id}")
-    held = select(Subscription.id).where(Subscription.agreement_id == agreement_id).scalar_subquery()
-    statement = select(AuditEvent).where(or_(AuditEvent.entity_id == agreement_id, AuditEvent.entity_id.in_(held)))
+    moved_away = AuditEvent.changes["agreementId"]["from"].astext == str(agreement_id)
+    statement = select(AuditEvent).where(or_(AuditEvent.agreement_id == agreement_id, moved_away))
     if after is not None:
         statement = statement.where(AuditEvent.id > after)
     return list(await session.scalars(statement.order_by(AuditEvent.id).limit(limit)))

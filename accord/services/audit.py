@@ -41,8 +41,14 @@ RECORD = text(
         )
     ), audit AS (
         INSERT INTO audit_events
-            (actor, channel, entity_type, entity_id, customer_id, action, changes, reason_code, request_id)
-        SELECT :actor, :channel, entity_type, entity_id, customer_id, action, changes, reason_code, :request_id
+            (actor, channel, entity_type, entity_id, customer_id, agreement_id,
+             action, changes, reason_code, request_id)
+        SELECT :actor, :channel, entity_type, entity_id, customer_id,
+            CASE entity_type
+                WHEN 'agreement' THEN entity_id
+                WHEN 'subscription' THEN (SELECT s.agreement_id FROM subscriptions s WHERE s.id = entity_id)
+            END,
+            action, changes, reason_code, :request_id
         FROM changes
     )
     INSERT INTO outbox_events (event_type, entity_type, entity_id, payload)

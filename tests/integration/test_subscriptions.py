@@ -268,6 +268,17 @@ class TestMove:
         assert await mrc(api, target["id"]) == "35.00"
         assert await mrc(api, done["agreementId"]) == "45.00"
 
+        # Each agreement's history tells the subscription's part while it was there.
+        suspended = await api.post(f"/api/v1/subscriptions/{tv['id']}/suspend", json={"reasonCode": "customer-request"})
+        assert suspended.status_code == 200, suspended.text
+
+        async def tv_history(agreement_id: str) -> list[str]:
+            items = (await api.get(f"/api/v1/agreements/{agreement_id}/history")).json()["items"]
+            return [e["action"] for e in items if e["entityId"] == tv["id"]]
+
+        assert await tv_history(done["agreementId"]) == ["created", "moved"]
+        assert await tv_history(target["id"]) == ["moved", "suspended"]
+
 
 class TestTerminate:
     async def test_inside_the_commitment_term_records_the_early_termination_case(
