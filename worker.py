@@ -11,8 +11,10 @@ from accord.config import Settings, get_settings
 from accord.db import create_engine
 from accord.logs import configure_logging
 from accord.temporal import connect
+from activities.catalogue_change import CatalogueChangeActivities
 from activities.onboarding import OnboardingActivities
 from activities.subscriptions import SubscriptionActivities
+from workflows.catalogue_change import CatalogueChange
 from workflows.onboarding import Onboarding
 from workflows.subscriptions import SubscriptionChange
 
@@ -22,10 +24,11 @@ log = structlog.get_logger("accord.worker")
 def build_worker(client: Client, task_queue: str, activities: OnboardingActivities) -> Worker:
     """Every workflow and activity Accord runs, on one task queue."""
     changes = SubscriptionActivities(activities.engine)
+    catalogue_changes = CatalogueChangeActivities(activities.engine)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[Onboarding, SubscriptionChange],
+        workflows=[Onboarding, SubscriptionChange, CatalogueChange],
         activities=[
             activities.onboard_customer,
             activities.onboard_agreement,
@@ -33,6 +36,10 @@ def build_worker(client: Client, task_queue: str, activities: OnboardingActiviti
             activities.complete_order,
             activities.fail_order,
             changes.apply_subscription_change,
+            catalogue_changes.validate_catalogue_change,
+            catalogue_changes.decide_catalogue_change,
+            catalogue_changes.publish_catalogue_change,
+            catalogue_changes.apply_catalogue_price_changes,
         ],
         max_concurrent_workflow_tasks=100,
         max_concurrent_activities=100,

@@ -15,7 +15,16 @@ from accord.temporal import connect
 from api import problems
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import RejectNulCharacters, RequestIdMiddleware
-from api.routes import agreements, catalogue, configuration, customers, health, orders, subscriptions
+from api.routes import (
+    agreements,
+    catalogue,
+    catalogue_changes,
+    configuration,
+    customers,
+    health,
+    orders,
+    subscriptions,
+)
 from api.tmf import routers as tmf_routers
 
 
@@ -57,6 +66,7 @@ def create_app() -> FastAPI:
         agreements.customer_router,
         subscriptions.router,
         catalogue.router,
+        catalogue_changes.router,
         configuration.router,
         *tmf_routers,
     ):

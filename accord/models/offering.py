@@ -10,13 +10,16 @@ from accord.models.base import Audited, Base, new_id
 
 
 class Offering(Audited, Base):
-    """What is sold. An access offering belongs to a family (phone, internet); an add-on requires an
-    access offering of its family on the same agreement."""
+    """What is sold: the identity of an offering (subscriptions point at its code), with a summary of
+    its live catalogue version (name, kind, family, status, recurring monthly price in its first
+    currency) kept by every publish for the hot paths. Its full definition, in every version, is in
+    offering_versions (accord/models/catalogue.py). An access offering belongs to a family (phone,
+    internet); an add-on requires an access offering of its family on the same agreement."""
 
     __tablename__ = "offerings"
     __table_args__ = (
         CheckConstraint("kind IN ('access', 'addon')", name="kind"),
-        CheckConstraint("status IN ('active', 'retired')", name="status"),
+        CheckConstraint("status IN ('inDesign', 'active', 'retired')", name="status"),
         CheckConstraint("monthly_price >= 0", name="price"),
     )
 

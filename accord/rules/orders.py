@@ -4,21 +4,37 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from accord.errors import FieldError
 from accord.rules.catalogue import OfferingTerms
-from accord.rules.eligibility import offering_errors, price_errors
+from accord.rules.eligibility import Buyer, offering_errors, price_errors
 from accord.rules.money import is_known_currency
 from accord.schemas.orders import OrderRequest
 
 
-def check_order(order: OrderRequest, catalogue: Mapping[str, OfferingTerms]) -> list[FieldError]:
-    """Every reason the order cannot be fulfilled, each naming the field at fault, in item order."""
+def order_buyer(order: OrderRequest, channel: str | None) -> Buyer:
+    """Who buys: the order's customer type and segment (a `segment` characteristic), and the channel."""
+    segment = next((c.value for c in order.customer.characteristics if c.name == "segment"), None)
+    return Buyer(customer_type=order.customer.type, segment=segment, channel=channel)
+
+
+def check_order(
+    order: OrderRequest,
+    catalogue: Mapping[str, OfferingTerms],
+    *,
+    at: datetime | None = None,
+    channel: str | None = None,
+) -> list[FieldError]:
+    """Every reason the order cannot be fulfilled at instant `at` (default: now) through `channel`,
+    each naming the field at fault, in item order. Eligibility is the catalogue's rule
+    (rules/eligibility.offering_errors), with what the order itself holds."""
     currency = order.agreement.currency
     if not is_known_currency(currency):
         return [FieldError("agreement.currency", f"{currency} is not a currency Accord accepts")]
+    buyer = order_buyer(order, channel)
+    held = {item.offering_code for item in order.items if item.end_date is None}
     found = [(i, item, catalogue.get(item.offering_code)) for i, item in enumerate(order.items)]
     access_families = {o.family for _, _, o in found if o is not None and o.active and o.kind == "access"}
     seen_access: set[str] = set()
@@ -32,6 +48,9 @@ def check_order(order: OrderRequest, catalogue: Mapping[str, OfferingTerms]) -> 
             access_families=access_families,
             field=field,
             where="in the same order",
+            held=held,
+            buyer=buyer,
+            at=at,
         )
         errors.extend(found_errors)
         if offering is None or not offering.active:

@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Row, Update, bindparam, delete, func, select, update
@@ -44,7 +44,8 @@ async def record_order(session: AsyncSession, *, request: OrderRequest, principa
     digest = request_hash(request)
     existing = await _order_by_ref(session, request.order_ref)
     if existing is None:
-        errors = check_order(request, await catalogue.offering_terms(session))
+        terms = await catalogue.offering_terms(session, currency=request.agreement.currency)
+        errors = check_order(request, terms, at=datetime.now(UTC), channel=principal.channel)
         if errors:
             raise InvalidInput("the order cannot be fulfilled", errors)
         inserted = await session.scalar(
@@ -165,7 +166,7 @@ async def onboard_subscriptions(
         customer_id=order.customer_id,
         currency=request.agreement.currency,
         items=request.items,
-        catalogue=await catalogue.offering_terms(session),
+        catalogue=await catalogue.offering_terms(session, currency=request.agreement.currency),
         today=today,
         principal=principal,
     )

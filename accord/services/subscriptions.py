@@ -347,7 +347,7 @@ async def add_subscription(
     agreement = await lock(session, Agreement, agreement_id, what="agreement", if_match=if_match)
     if agreement.status != "active":
         raise Conflict(f"the agreement is {agreement.status}", [FieldError("agreementId", f"is {agreement.status}")])
-    offerings = await catalogue.offering_terms(session)
+    offerings = await catalogue.offering_terms(session, currency=agreement.currency)
     held = [_held(s, offerings) for s in await _on_agreement(session, agreement_id)]
     offering = offerings.get(item.offering_code)
     errors = offering_errors(
@@ -357,6 +357,7 @@ async def add_subscription(
         access_families=rules.access_families(held),
         field="offeringCode",
         where="active on the same agreement",
+        held=[h.offering.code for h in held],
     )
     if offering is not None and offering.active:
         errors += price_errors(item.price_adjustment, offering, agreement.currency, field="priceAdjustment")
