@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.tmf import account, customer, product
+from api.tmf import account, catalogue, customer, product
 
-routers: tuple[APIRouter, ...] = (customer.router, account.router, product.router)
+routers: tuple[APIRouter, ...] = (customer.router, account.router, product.router, catalogue.router)

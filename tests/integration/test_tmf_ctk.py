@@ -1,4 +1,4 @@
-"""The official TM Forum conformance kits (TMF629, TMF666, TMF637), run with newman by the project's
+"""The official TM Forum conformance kits (TMF629, TMF666, TMF637, TMF620), run with newman by the project's
 runner against the API served by uvicorn on a free port, as in CI. The API gets a database of its own
 on the test PostgreSQL (the kits check every record a list returns, so they run on data they can
 predict), with a worker for that database behind it; TMF637 needs a product, so an order from the shop
@@ -37,6 +37,7 @@ KITS = {
     "TMF629": "/tmf-api/customerManagement/v4/",
     "TMF666": "/tmf-api/accountManagement/v4/",
     "TMF637": "/tmf-api/productInventory/v4/",
+    "TMF620": "/tmf-api/productCatalogManagement/v4/",
 }
 # The first run installs newman from npm into ~/.cache/tmf-ctk; later runs take a few seconds.
 KIT_TIMEOUT = 600
