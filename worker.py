@@ -52,7 +52,7 @@ def build_worker(client: Client, task_queue: str, activities: OnboardingActiviti
 
 
 async def run_worker(settings: Settings) -> None:
-    engine = create_engine(settings, pool_size=20)
+    engine = create_engine(settings)
     client = await connect(settings)
     worker = build_worker(client, settings.task_queue, OnboardingActivities(engine))
     log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_target)

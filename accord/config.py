@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     # An external PostgreSQL; unset means the embedded one under data_dir.
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "ACCORD_DATABASE_URL"))
     db_pool_size: int = 10
-    db_max_overflow: int = 20
+    db_max_overflow: int = 5
 
     # An external Temporal frontend (host:port); unset means the embedded dev server.
     temporal_address: str | None = Field(

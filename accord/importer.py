@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
@@ -25,6 +27,8 @@ from accord.rules.migration import RowError, missing_columns, row_to_order
 from accord.schemas.orders import OrderRequest
 from accord.services import catalogue, orders
 from accord.temporal import connect
+
+log = structlog.get_logger("accord.importer")
 
 IMPORTER = Principal(subject="accord-import", channel=MIGRATION_CHANNEL)
 TERMINAL = ("completed", "failed")
@@ -83,18 +87,20 @@ class Importer:
             prices = {code: t.monthly_price for code, t in (await catalogue.offering_terms(session)).items()}
         today = business_today()
         submitted = asyncio.Event()
-        watcher = asyncio.create_task(self._watch(submitted))
-        async with asyncio.TaskGroup() as group:
-            for line, row in rows:
-                await self.window.acquire()
-                try:
-                    request = row_to_order(row, prices, today)
-                except (RowError, ValueError) as exc:
-                    self._finish(line, row.get("customerID", ""), "failed", str(exc))
-                    continue
-                group.create_task(self._place(line, request))
-        submitted.set()
-        await watcher
+        # The watcher is in the group: were it to fail, the import stops with its error (the rows
+        # waiting for it would otherwise wait for ever).
+        async with asyncio.TaskGroup() as watching:
+            watching.create_task(self._watch(submitted))
+            async with asyncio.TaskGroup() as placing:
+                for line, row in rows:
+                    await self.window.acquire()
+                    try:
+                        request = row_to_order(row, prices, today)
+                    except (RowError, ValueError) as exc:
+                        self._finish(line, row.get("customerID", ""), "failed", str(exc))
+                        continue
+                    placing.create_task(self._place(line, request))
+            submitted.set()
         self.report.elapsed = time.monotonic() - started
         return self.report
 
@@ -133,28 +139,36 @@ class Importer:
 
     async def _watch(self, submitted: asyncio.Event) -> None:
         """Poll PostgreSQL for the orders still running: one query for all of them, twice a second,
-        until every row is submitted and every order has finished."""
+        until every row is submitted and every order has finished. A poll that fails (the database
+        restarting, out of connections) is logged and tried again: the orders keep running."""
         while not (submitted.is_set() and not self.waiting):
             await asyncio.sleep(0.5)
             if not self.waiting:
                 continue
-            async with self.sessions() as session:
-                done = (
-                    await session.execute(
-                        select(Order.order_ref, Order.state, Order.failure_reason).where(
-                            Order.order_ref.in_(list(self.waiting)), Order.state.in_(TERMINAL)
-                        )
-                    )
-                ).all()
+            try:
+                done = await self._finished(list(self.waiting))
+            except (DBAPIError, OSError) as exc:
+                log.warning("cannot read the orders' states yet; trying again", error=str(exc).splitlines()[0])
+                await asyncio.sleep(2)
+                continue
             for ref, state, reason in done:
                 for line, created in self.waiting.pop(ref):
                     outcome = "failed" if state == "failed" else "created" if created else "already present"
                     self._finish(line, ref, outcome, reason)
 
+    async def _finished(self, refs: list[str]) -> list[tuple[str, str, str | None]]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Order.order_ref, Order.state, Order.failure_reason).where(
+                    Order.order_ref.in_(refs), Order.state.in_(TERMINAL)
+                )
+            )
+            return [(ref, state, reason) for ref, state, reason in rows]
+
 
 async def import_file(settings: Settings, path: Path, *, window: int = 200, show_progress: bool = True) -> ImportReport:
     rows = list(read_rows(path))
-    engine = create_engine(settings, pool_size=20)
+    engine = create_engine(settings)
     client = await connect(settings)
     try:
         importer = Importer(sessionmaker(engine), client, settings, window=window)

@@ -12,10 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from accord.config import Settings
-from accord.importer import import_file
+from accord.importer import Importer, import_file
 from tests.conftest import TELCO_CSV
 
 ROWS = 30
@@ -101,3 +103,32 @@ async def test_accord_import_command_prints_a_summary(settings: Settings, tmp_pa
     assert re.search(r"created\W+3\b", summary), summary
     assert re.search(r"failed\W+0\b", summary), summary
     assert "orders per second" in summary
+
+
+async def test_an_import_outlives_a_failed_progress_poll(
+    settings: Settings,
+    tmp_path: Path,
+    worker: None,
+    real_rows: tuple[list[dict[str, str]], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database refusing the importer's poll of the orders' states (here: out of connections, as
+    PostgreSQL says it) is retried; the import still ends with every row counted, instead of hanging."""
+    rows, fieldnames = real_rows
+    sample = tmp_path / "five.csv"
+    write_sample(
+        sample, [{**row, "customerID": f"POLL{i}-{tmp_path.name[-6:]}"} for i, row in enumerate(rows[:5])], fieldnames
+    )
+    polls = {"refused": 0}
+    finished = Importer._finished
+
+    async def refused_once(self: Importer, refs: list[str]) -> list[tuple[str, str, str | None]]:
+        if not polls["refused"]:
+            polls["refused"] += 1
+            raise OperationalError("SELECT orders", {}, psycopg.OperationalError("sorry, too many clients already"))
+        return await finished(self, refs)
+
+    monkeypatch.setattr(Importer, "_finished", refused_once)
+    report = await asyncio.wait_for(import_file(settings, sample, show_progress=False), 120)
+    assert polls["refused"] == 1
+    assert (report.created, report.already_present, report.failed) == (5, 0, [])
