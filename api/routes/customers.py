@@ -26,7 +26,8 @@ Offset = Annotated[int, Query(ge=0)]
 Cursor = Annotated[str | None, Query(description="nextCursor of the previous page")]
 
 
-def encode_cursor(customer: Customer) -> str:
+def encode_cursor(customer: Any) -> str:
+    """The position after this customer (its creation time and id) in the search order."""
     raw = f"{customer.created_at.isoformat()}|{customer.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
@@ -48,28 +49,31 @@ def written(customer: Customer, status_code: int = 200) -> Response:
 
 
 async def _page(
-    session: SessionDep, filters: customers.CustomerFilters, limit: int, offset: int, cursor: str | None
-) -> Page[CustomerView]:
-    rows, total = await customers.search_customers(
-        session,
-        filters,
-        limit=limit + 1,  # one more than asked tells whether there is a next page
-        offset=offset,
-        after=decode_cursor(cursor) if cursor else None,
-    )
+    request: Request, filters: customers.CustomerFilters, limit: int, offset: int, cursor: str | None
+) -> Response:
+    after = decode_cursor(cursor) if cursor else None
+    async with read_pool(request).connection() as reader:
+        rows, total = await customers.search_customers(
+            reader,
+            filters,
+            limit=limit + 1,  # one more than asked tells whether there is a next page
+            offset=offset,
+            after=after,
+        )
     page = rows[:limit]
-    return Page[CustomerView](
+    body = Page[CustomerView](
         items=[customer_view(c) for c in page],
         total=total,
         limit=limit,
         offset=offset,
         next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None,
     )
+    return json_response(body)
 
 
 @router.get("", response_model=Page[CustomerView])
 async def search_customers(
-    session: SessionDep,
+    request: Request,
     name: Annotated[
         str | None, Query(max_length=200, description="start of words of the name; accents and case ignored")
     ] = None,
@@ -84,7 +88,7 @@ async def search_customers(
     limit: Limit = 50,
     offset: Offset = 0,
     cursor: Cursor = None,
-) -> Page[CustomerView]:
+) -> Response:
     """Customers matching every given filter, oldest first (ties broken by id), with the total.
     Page with `cursor` (stable while others insert) or with `offset`."""
     filters = customers.CustomerFilters(
@@ -98,7 +102,7 @@ async def search_customers(
         type=type,
         parent_id=parent_id,
     )
-    return await _page(session, filters, limit, offset, cursor)
+    return await _page(request, filters, limit, offset, cursor)
 
 
 @router.post("", status_code=201, response_model=CustomerView)
@@ -188,11 +192,16 @@ async def anonymise_customer(
 
 @router.get("/{customerId}/children", response_model=Page[CustomerView])
 async def children(
-    customer_id: CustomerId, session: SessionDep, limit: Limit = 50, offset: Offset = 0, cursor: Cursor = None
-) -> Page[CustomerView]:
+    customer_id: CustomerId,
+    request: Request,
+    session: SessionDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    cursor: Cursor = None,
+) -> Response:
     """The organisation's child organisations and contacts (set `parentId` on the child)."""
     await customers.get_customer(session, customer_id)
-    return await _page(session, customers.CustomerFilters(parent_id=customer_id), limit, offset, cursor)
+    return await _page(request, customers.CustomerFilters(parent_id=customer_id), limit, offset, cursor)
 
 
 @router.get("/{customerId}/audit", response_model=Page[AuditEntryView])
