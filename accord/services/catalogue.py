@@ -249,6 +249,13 @@ def one(entities: Mapping[str, Any], code: str, what: str) -> Any:
 # --- What the order and subscription rules see.
 
 
+# The live catalogue's terms by (version, currency, business date, timezone). The catalogue changes
+# only by publishing a new version, so each process reuses them until then: onboarding asks for them
+# on every order, and one small query replaces two and the building of every price.
+_TERMS: dict[tuple[int, str | None, date, str], dict[str, OfferingTerms]] = {}
+_TERMS_KEPT = 32
+
+
 async def offering_terms(
     session: Executor, *, currency: str | None = None, on: date | None = None
 ) -> dict[str, OfferingTerms]:
@@ -257,6 +264,18 @@ async def offering_terms(
     it (else in its first currency)."""
     timezone = get_settings().timezone
     on = on or business_today()
+    version = (await session.execute(select(func.max(CatalogueVersion.number)))).scalar_one_or_none()
+    key = (version or 0, currency, on, timezone)
+    terms = _TERMS.get(key)
+    if terms is None:
+        terms = await _live_terms(session, currency=currency, on=on, timezone=timezone)
+        if len(_TERMS) >= _TERMS_KEPT:
+            _TERMS.clear()
+        _TERMS[key] = terms
+    return dict(terms)
+
+
+async def _live_terms(session: Executor, *, currency: str | None, on: date, timezone: str) -> dict[str, OfferingTerms]:
     rows = await session.execute(
         select(
             Offering.code,

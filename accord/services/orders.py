@@ -4,6 +4,7 @@ steps that the Onboarding workflow runs, each one transaction on the locked orde
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import uuid
@@ -112,17 +113,34 @@ async def _lock(session: Executor, order_id: uuid.UUID) -> Row[Any]:
     return row
 
 
-def _recording(order_id: uuid.UUID, principal: Principal, **values: Any) -> Update:
-    """The UPDATE that records a step's result on the order."""
-    return (
+@functools.cache
+def _recording(columns: tuple[str, ...], *, unless_completed: bool = False) -> Update:
+    """The UPDATE that records a step's result (these columns) on the order, built once per set of
+    columns: its values are bound per call, so SQLAlchemy reuses the compiled statement."""
+    table = Order.__table__
+    statement = (
         update(Order)
-        .where(Order.id == order_id)
-        .values(**values, updated_by=principal.audit_name, updated_at=func.now(), version=Order.version + 1)
+        .where(Order.id == bindparam("the_order"))
+        .values(
+            {
+                **{name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns},
+                "updated_by": bindparam("recorded_by"),
+                "updated_at": func.now(),
+                "version": Order.version + 1,
+            }
+        )
     )
+    return statement.where(Order.state != "completed") if unless_completed else statement
 
 
-async def _record(session: Executor, order_id: uuid.UUID, principal: Principal, **values: Any) -> None:
-    await session.execute(_recording(order_id, principal, **values))
+async def _record(
+    session: Executor, order_id: uuid.UUID, principal: Principal, *, unless_completed: bool = False, **values: Any
+) -> None:
+    columns = tuple(sorted(values))
+    await session.execute(
+        _recording(columns, unless_completed=unless_completed),
+        {"the_order": order_id, "recorded_by": principal.audit_name, **{f"new_{k}": v for k, v in values.items()}},
+    )
 
 
 async def onboard_customer(session: Executor, *, order_id: uuid.UUID, principal: Principal) -> uuid.UUID:
@@ -176,7 +194,7 @@ async def onboard_subscriptions(
 
 async def complete_order(session: Executor, *, order_id: uuid.UUID, principal: Principal) -> None:
     """One conditional UPDATE: completing an order twice changes nothing the second time."""
-    await session.execute(_recording(order_id, principal, state="completed").where(Order.state != "completed"))
+    await _record(session, order_id, principal, state="completed", unless_completed=True)
 
 
 async def fail_order(session: Executor, *, order_id: uuid.UUID, reason: str, principal: Principal) -> None:

@@ -3,56 +3,18 @@ use of them, against real PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from typing import Any
+from datetime import timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accord.clock import business_today
 from accord.db import unit_of_work
-from accord.principal import Principal
 from accord.rules.catalogue import Catalogue
-from accord.schemas.catalogue import OfferingDef, PriceDef
+from accord.schemas.catalogue import PriceDef
 from accord.services import catalogue
 from tests.conftest import shop_order, unique
-from tests.integration.helpers import wait_for_order
-
-ADMIN = Principal(subject="pat.product", channel="admin")
-
-
-async def publish_now(
-    sessions: async_sessionmaker[AsyncSession],
-    *offerings: OfferingDef,
-    prices: tuple[PriceDef, ...] = (),
-    effective_at: datetime | None = None,
-) -> catalogue.Published:
-    """Publish the live catalogue plus these offerings and prices (no change set: the service's own
-    publish, as the workflow's activity calls it)."""
-    async with unit_of_work(sessions) as session:
-        _, live = await catalogue.catalogue_as_of(session)
-        after = live.copy()
-        after.offerings.update({o.code: o for o in offerings})
-        after.prices.update({p.code: p for p in prices})
-        return await catalogue.publish(
-            session, after=after, principal=ADMIN, effective_at=effective_at or datetime.now(UTC)
-        )
-
-
-def promo(code: str, **fields: Any) -> tuple[OfferingDef, PriceDef]:
-    offering = OfferingDef.model_validate(
-        {"code": code, "name": "Promo fiber", "kind": "access", "family": "internet", "status": "active", **fields}
-    )
-    price = PriceDef(
-        code=f"{code}-monthly",
-        offering_code=code,
-        price_type="recurring",
-        period="month",
-        amount=Decimal("40.00"),
-        currency="USD",
-    )
-    return offering, price
+from tests.integration.helpers import promo, publish_now, wait_for_order
 
 
 class TestSampleCatalogue:

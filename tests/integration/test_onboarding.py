@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from accord.models import Agreement, Customer, Offering, Order, OutboxEvent, Subscription
+from accord.models import Agreement, Customer, Order, OutboxEvent, Subscription
 from accord.principal import DEVELOPMENT_PRINCIPAL
 from accord.schemas.orders import OrderRequest
 from accord.services import orders
 from activities.onboarding import OnboardingActivities
 from tests.conftest import shop_order, unique
-from tests.integration.helpers import wait_for_order
+from tests.integration.helpers import promo, publish_now, wait_for_order
 from worker import build_worker
 from workflows.onboarding import Onboarding
 
@@ -216,17 +215,14 @@ class TestUnfulfillableOrder:
         """An order accepted while its offering was on sale, whose offering is withdrawn before the
         workflow runs: the order fails with the reason, and its customer and agreement are removed."""
         code = unique("promo")
-        async with sessions() as session, session.begin():
-            promo = Offering(code=code, name="Promo", kind="access", family="internet", currency="USD")
-            promo.monthly_price, promo.created_by, promo.updated_by = Decimal("1.00"), "test", "test"
-            session.add(promo)
+        offering, price = promo(code)
+        await publish_now(sessions, offering, prices=(price,))
         request = OrderRequest.model_validate(shop_order(items=[{"offeringCode": code}]))
         queue = unique("no-worker-yet")
         await orders.place_order(
             sessions, temporal_client, request=request, principal=DEVELOPMENT_PRINCIPAL, task_queue=queue
         )
-        async with sessions() as session, session.begin():
-            await session.execute(update(Offering).where(Offering.code == code).values(status="retired"))
+        await publish_now(sessions, offering.model_copy(update={"status": "retired"}))
 
         async with build_worker(temporal_client, queue, OnboardingActivities(engine)):
             failed = await wait_for_order(api, request.order_ref)
