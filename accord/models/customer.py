@@ -30,9 +30,16 @@ class Customer(Audited, Base):
         # The customer list's stable order: creation time, then id as the tie-breaker.
         Index("ix_customers_created_at_id", "created_at", "id"),
         # Name search: prefix full-text match on the normalised names (core PostgreSQL, no extension).
-        Index("ix_customers_search_vector", "search_vector", postgresql_using="gin"),
-        Index("ix_customers_search_emails", "search_emails", postgresql_using="gin"),
-        Index("ix_customers_search_phones", "search_phones", postgresql_using="gin"),
+        # The GIN indexes are updated on each write (fastupdate off: see migration 0010).
+        Index(
+            "ix_customers_search_vector", "search_vector", postgresql_using="gin", postgresql_with={"fastupdate": "off"}
+        ),
+        Index(
+            "ix_customers_search_emails", "search_emails", postgresql_using="gin", postgresql_with={"fastupdate": "off"}
+        ),
+        Index(
+            "ix_customers_search_phones", "search_phones", postgresql_using="gin", postgresql_with={"fastupdate": "off"}
+        ),
         Index("ix_customers_parent_id", "parent_id", postgresql_where=text("parent_id IS NOT NULL")),
         Index("ix_customers_segment", "segment"),
     )
