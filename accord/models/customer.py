@@ -4,8 +4,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, Sequence, String, Text, func, text
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Sequence, String, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.models.base import Audited, Base, new_id
@@ -29,11 +29,8 @@ class Customer(Audited, Base):
         CheckConstraint("(parent_id IS NULL) = (relationship IS NULL)", name="relationship_with_parent"),
         # The customer list's stable order: creation time, then id as the tie-breaker.
         Index("ix_customers_created_at_id", "created_at", "id"),
-        # Name search: prefix full-text match on the normalised names (core PostgreSQL, no extension).
-        # The GIN indexes are updated on each write (fastupdate off: see migration 0010).
-        Index(
-            "ix_customers_search_vector", "search_vector", postgresql_using="gin", postgresql_with={"fastupdate": "off"}
-        ),
+        # Email and phone search; GIN indexes updated on each write (fastupdate off: migration 0010).
+        # Name search is on customer_name_words.
         Index(
             "ix_customers_search_emails", "search_emails", postgresql_using="gin", postgresql_with={"fastupdate": "off"}
         ),
@@ -75,10 +72,6 @@ class Customer(Audited, Base):
     anonymised_at: Mapped[datetime | None]
     # Derived, for search only: names without accents, case-folded; email keys; E.164 phones.
     search_name: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
-    # Stored, so that a search that walks the list in order does not re-parse every name it passes.
-    search_vector: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('simple', search_name)", persisted=True), nullable=True, deferred=True
-    )
     search_emails: Mapped[list[str]] = mapped_column(
         ARRAY(String(320)), default=list, server_default=text("'{}'::varchar[]")
     )
@@ -97,3 +90,18 @@ class CustomerEmail(Base):
     email_key: Mapped[str] = mapped_column(String(320), primary_key=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CustomerNameWord(Base):
+    """One word of a customer's search name, with the customer's creation time: a name prefix is a
+    range of words, answered (page and total, in the customers' list order) from this table's
+    primary key alone. Kept in step with customers.search_name by a trigger (migration 0010), so
+    every write path, bulk loads included, keeps it right."""
+
+    __tablename__ = "customer_name_words"
+
+    word: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -174,13 +174,15 @@ def search_name(*names: str | None) -> str:
     return search_key(" ".join(n for n in names if n))
 
 
-def name_tsquery(query: str) -> str | None:
-    """A prefix full-text query ('simple' configuration) matching every word of `query` as the start
-    of a word of the name: "nguy van" → "nguy:* & van:*". None when the query has no word."""
-    words = search_key(query).split()
+def name_prefixes(query: str) -> list[tuple[str, str]] | None:
+    """Each word of `query` (as search_key has it) as the range of words that start with it,
+    [word, the next string after every such word) in code point order: "nguy van" → [("nguy",
+    "nguz"), ("van", "vao")]. A name matches when each range holds one of its words. None when the
+    query has no word."""
+    words = sorted(set(search_key(query).split()))
     if not words:
         return None
-    return " & ".join(f"{word}:*" for word in words)
+    return [(word, word[:-1] + chr(ord(word[-1]) + 1)) for word in words]
 
 
 def email_key(address: str) -> str:

@@ -212,7 +212,8 @@ def display_name(kind: str, given: str | None, family: str | None, trading: str 
 
 
 def customer_view(row: Any) -> CustomerView:
-    """From an ORM customer, or a row with the same columns (the hot read path)."""
+    """From an ORM customer, or a row with the same columns (the hot read paths). Validating is
+    cheaper than model_construct here (about 6 µs against 12: construct is pure Python)."""
     return CustomerView(
         id=row.id,
         href=f"/api/v1/customers/{row.id}",

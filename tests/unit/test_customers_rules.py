@@ -113,10 +113,11 @@ class TestNormalisation:
         assert rules.search_key("Łódź Søren") == "lodz soren"
 
     def test_name_query_is_a_prefix_match_on_every_word(self) -> None:
-        assert rules.name_tsquery("Nguy") == "nguy:*"
-        assert rules.name_tsquery("nguyễn  V") == "nguyen:* & v:*"
-        assert rules.name_tsquery("a'b & c | !d") == "a:* & b:* & c:* & d:*"  # no tsquery syntax gets through
-        assert rules.name_tsquery(" &!' ") is None
+        assert rules.name_prefixes("Nguy") == [("nguy", "nguz")]
+        assert rules.name_prefixes("nguyễn  V v") == [("nguyen", "nguyeo"), ("v", "w")]
+        assert rules.name_prefixes("a'b & c%_") == [("a", "b"), ("b", "c"), ("c", "d")]  # no pattern syntax
+        assert rules.name_prefixes("Иван") == [("иван", "ивао")]
+        assert rules.name_prefixes(" &!' ") is None
 
     def test_email_key_is_case_insensitive(self) -> None:
         assert rules.email_key(" Ada@Example.COM ") == rules.email_key("ada@example.com")
