@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-search clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Accord needs Python 3.11 or newer"'
@@ -26,7 +26,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python bench/onboarding.py
+	$(BIN)/python -m bench.onboarding
+
+bench-search: $(STAMP)
+	$(BIN)/python -m bench.customer_search
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
