@@ -141,6 +141,11 @@ async def items_of(session: Any, change_set_id: uuid.UUID) -> list[CatalogueChan
     return list(rows.scalars())
 
 
+def item_request(item: CatalogueChangeItem) -> ItemCreate:
+    """A stored item as the change it asks for."""
+    return ItemCreate(entity_type=item.entity_type, action=item.action, code=item.code, data=item.data)
+
+
 def item_view(item: CatalogueChangeItem) -> ItemView:
     return ItemView(
         id=item.id,
@@ -408,7 +413,7 @@ async def decide(
 async def _candidate(session: Any, cs: CatalogueChangeSet) -> tuple[rules.Catalogue, rules.Catalogue, list[FieldError]]:
     """The live catalogue, the catalogue the change set would make of it, and what is wrong with it."""
     _, live = await catalogue.catalogue_as_of(session)
-    items = [ItemCreate.model_validate(item_view(i).model_dump()) for i in await items_of(session, cs.id)]
+    items = [item_request(i) for i in await items_of(session, cs.id)]
     after, findings = rules.apply_items(live, items)
     if not items:
         findings.append(FieldError("items", "the change set changes nothing"))
@@ -614,7 +619,7 @@ async def export_document(
     """The catalogue as of a time, or one change set, as a file (and its name)."""
     if change_set_id is not None:
         cs = await get_change_set(session, change_set_id)
-        items = [ItemCreate.model_validate(item_view(i).model_dump()) for i in await items_of(session, cs.id)]
+        items = [item_request(i) for i in await items_of(session, cs.id)]
         export = ChangeSetExport(
             title=cs.title,
             description=cs.description,

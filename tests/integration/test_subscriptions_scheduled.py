@@ -3,17 +3,13 @@ timer waits for the date (weeks, skipped in a blink), then its activity applies 
 
 from __future__ import annotations
 
-import shutil
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -35,19 +31,6 @@ from worker import build_worker
 from workflows.subscriptions import SubscriptionChange
 
 CSA = Principal(subject="jane.csa", channel="call-centre")
-
-
-def time_skipping_server() -> str:
-    return shutil.which("temporal-test-server") or str(Path(sys.executable).parent / "temporal-test-server")
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def skipping() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=time_skipping_server(), data_converter=pydantic_data_converter
-    )
-    yield env
-    await env.shutdown()
 
 
 @pytest.fixture
