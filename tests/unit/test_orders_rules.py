@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
 from accord.errors import FieldError
-from accord.rules.catalogue import OfferingTerms
+from accord.rules.catalogue import OfferingTerms, sale_window
 from accord.rules.orders import add_months, check_order, commitment_end, monthly_recurring_charge
 from accord.schemas.orders import OrderRequest
 from accord.services.orders import request_hash
@@ -293,3 +295,27 @@ class TestRequestHash:
         other = copy.deepcopy(self.BODY)
         other["items"][1]["priceAdjustment"] = "-2.5"  # instead of "-2.50"
         assert request_hash(OrderRequest.model_validate(other)) == request_hash(OrderRequest.model_validate(self.BODY))
+
+
+class TestSaleWindow:
+    """An offering's validity ends with the last day of it in the operator's timezone (inclusive)."""
+
+    @pytest.mark.parametrize("timezone", ["America/New_York", "Asia/Ho_Chi_Minh", "UTC"])
+    def test_an_order_a_minute_before_the_end_is_accepted_a_minute_after_refused(self, timezone: str) -> None:
+        last_day = date(2026, 11, 30)
+        starts, ends = sale_window(None, last_day, timezone)
+        assert starts is None
+        assert ends == datetime(2026, 12, 1, tzinfo=ZoneInfo(timezone))  # the next midnight there
+        fiber = dataclasses.replace(CATALOGUE["fiber-optic"], sale_ends_at=ends)
+        catalogue = {**CATALOGUE, "fiber-optic": fiber}
+        order = make_order("fiber-optic")
+
+        assert check_order(order, catalogue, at=ends - timedelta(minutes=1)) == []
+        [refused] = check_order(order, catalogue, at=ends + timedelta(minutes=1))
+        assert refused.field == "items[0].offeringCode"
+        assert "on sale until" in refused.detail
+
+    def test_the_end_is_midnight_in_the_operators_timezone_not_utc(self) -> None:
+        _, ends = sale_window(None, date(2026, 11, 30), "America/New_York")
+        assert ends is not None
+        assert ends.astimezone(UTC) == datetime(2026, 12, 1, 5, 0, tzinfo=UTC)  # EST is UTC-5
