@@ -18,9 +18,10 @@ from sqlalchemy.exc import OperationalError
 
 from accord.config import Settings
 from accord.importer import Importer, import_file
-from tests.conftest import TELCO_CSV
+from tests.conftest import TELCO_CSV, needs_telco_data
 
 ROWS = 30
+pytestmark = needs_telco_data
 
 
 def write_sample(path: Path, rows: list[dict[str, str]], fieldnames: list[str]) -> None:

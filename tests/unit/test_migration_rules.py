@@ -15,7 +15,7 @@ from accord.rules.catalogue import OfferingTerms
 from accord.rules.migration import RowError, row_to_order
 from accord.rules.orders import add_months, check_order
 from accord.schemas.orders import OrderRequest
-from tests.conftest import TELCO_CSV
+from tests.conftest import TELCO_CSV, needs_telco_data
 
 D = Decimal
 
@@ -28,8 +28,15 @@ CATALOGUE: dict[str, OfferingTerms] = {
 }
 TODAY = date(2024, 3, 31)  # a month end, so tenure months clamp (31 Mar - 1 month = 29 Feb)
 
-with TELCO_CSV.open(newline="") as _file:
-    ROWS: list[dict[str, str]] = list(csv.DictReader(_file))
+
+def _rows() -> list[dict[str, str]]:
+    if not TELCO_CSV.is_file():
+        return []
+    with TELCO_CSV.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+ROWS = _rows()
 BY_ID = {row["customerID"]: row for row in ROWS}
 
 
@@ -41,6 +48,7 @@ def charged(order: OrderRequest) -> Decimal:
     return sum((LIST_PRICES[i.offering_code] + i.price_adjustment for i in order.items), D(0))
 
 
+@needs_telco_data
 class TestRowToOrderOnKnownRows:
     def test_the_file_has_the_expected_columns(self) -> None:
         assert list(ROWS[0]) == [
@@ -130,6 +138,7 @@ class TestRowToOrderOnKnownRows:
         assert all(i.start_date == TODAY for i in order.items)
 
 
+@needs_telco_data
 class TestRowToOrderOnTheWholeFile:
     def test_every_row_is_charged_exactly_its_monthly_charges(self) -> None:
         wrong = []
@@ -178,6 +187,7 @@ def _row(**changes: str) -> dict[str, str]:
     return {**BY_ID["7590-VHVEG"], **changes}
 
 
+@needs_telco_data
 class TestRowToOrderRefusesBadRows:
     def test_missing_monthly_charges(self) -> None:
         row = _row()
