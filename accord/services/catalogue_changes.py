@@ -141,6 +141,19 @@ async def items_of(session: Any, change_set_id: uuid.UUID) -> list[CatalogueChan
     return list(rows.scalars())
 
 
+def _stored_item(change_set_id: uuid.UUID, position: int, item: ItemCreate) -> CatalogueChangeItem:
+    """The row of an item asked for (item_request is the way back)."""
+    return CatalogueChangeItem(
+        id=uuid.uuid4(),
+        change_set_id=change_set_id,
+        position=position,
+        entity_type=item.entity_type,
+        action=item.action,
+        code=item.code,
+        data=item.data,
+    )
+
+
 def item_request(item: CatalogueChangeItem) -> ItemCreate:
     """A stored item as the change it asks for."""
     return ItemCreate(entity_type=item.entity_type, action=item.action, code=item.code, data=item.data)
@@ -273,15 +286,7 @@ async def add_item(
         )
         or 0
     ) + 1
-    row = CatalogueChangeItem(
-        id=uuid.uuid4(),
-        change_set_id=cs.id,
-        position=position,
-        entity_type=item.entity_type,
-        action=item.action,
-        code=item.code,
-        data=item.data,
-    )
+    row = _stored_item(cs.id, position, item)
     session.add(row)
     _touch(cs, principal)
     await session.flush()
@@ -679,17 +684,7 @@ async def import_document(
         task_queue=task_queue,
     )
     for position, item in enumerate(items, start=1):
-        session.add(
-            CatalogueChangeItem(
-                id=uuid.uuid4(),
-                change_set_id=cs.id,
-                position=position,
-                entity_type=item.entity_type,
-                action=item.action,
-                code=item.code,
-                data=item.data,
-            )
-        )
+        session.add(_stored_item(cs.id, position, item))
     await session.flush()
     await _record(session, principal, cs, "imported", items=len(items))
     return cs
