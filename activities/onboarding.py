@@ -12,7 +12,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from accord.clock import business_today
-from accord.db import Executor, transaction
+from accord.db import Executor, single_statement, transaction
 from accord.errors import AccordError
 from accord.schemas.orders import OrderFailure, OrderStep
 from accord.services import orders
@@ -24,9 +24,9 @@ class OnboardingActivities:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def _run(self, step: Callable[[Executor], Awaitable[T]]) -> T:
+    async def _run(self, step: Callable[[Executor], Awaitable[T]], *, one_statement: bool = False) -> T:
         try:
-            async with transaction(self.engine) as connection:
+            async with (single_statement if one_statement else transaction)(self.engine) as connection:
                 return await step(connection)
         except AccordError as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
@@ -51,7 +51,9 @@ class OnboardingActivities:
 
     @activity.defn(name="complete_order")
     async def complete_order(self, step: OrderStep) -> None:
-        await self._run(lambda s: orders.complete_order(s, order_id=step.order_id, principal=step.principal))
+        await self._run(
+            lambda s: orders.complete_order(s, order_id=step.order_id, principal=step.principal), one_statement=True
+        )
 
     @activity.defn(name="fail_order")
     async def fail_order(self, failure: OrderFailure) -> None:

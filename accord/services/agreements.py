@@ -62,7 +62,7 @@ async def open_agreement(
     )
     if isinstance(terms, NewAgreement) and terms.credit_limit is not None:
         values["credit_limit"] = terms.credit_limit
-    await session.execute(insert(Agreement).values(values))
+    await session.execute(insert(Agreement), values)
     opened = Agreement(**values)
     await audit.record(
         session,

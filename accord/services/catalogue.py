@@ -254,6 +254,7 @@ def one(entities: Mapping[str, Any], code: str, what: str) -> Any:
 # on every order, and one small query replaces two and the building of every price.
 _TERMS: dict[tuple[int, str | None, date, str], dict[str, OfferingTerms]] = {}
 _TERMS_KEPT = 32
+_LIVE_VERSION = select(func.max(CatalogueVersion.number))
 
 
 async def offering_terms(
@@ -264,7 +265,7 @@ async def offering_terms(
     it (else in its first currency)."""
     timezone = get_settings().timezone
     on = on or business_today()
-    version = (await session.execute(select(func.max(CatalogueVersion.number)))).scalar_one_or_none()
+    version = (await session.execute(_LIVE_VERSION)).scalar_one_or_none()
     key = (version or 0, currency, on, timezone)
     terms = _TERMS.get(key)
     if terms is None:

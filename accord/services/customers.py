@@ -142,6 +142,13 @@ async def create_customer(session: AsyncSession, principal: Principal, data: Cus
     return customer
 
 
+# Onboarding's statements, built once (their values are bound per call): a customer whose external
+# reference is already known is not inserted (NULL references never conflict), and an email another
+# customer holds is left to them.
+_INSERT_UNLESS_KNOWN = insert(Customer).on_conflict_do_nothing(index_elements=["external_ref"]).returning(Customer.id)
+_CLAIM_IF_FREE = insert(CustomerEmail).on_conflict_do_nothing()
+
+
 async def find_or_create_customer(
     session: Executor, *, customer: OrderCustomer, principal: Principal
 ) -> tuple[uuid.UUID, bool]:
@@ -167,20 +174,13 @@ async def find_or_create_customer(
     except ValidationError as exc:
         raise InvalidInput("the order's customer is not valid", field_errors(exc, "customer")) from exc
     values = new_customer_row(data, status="active", status_reason="first-order", principal=principal)
-    statement = insert(Customer).values(values)
-    if customer.external_ref is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["external_ref"])
-    created = (await session.execute(statement.returning(Customer.id))).scalar_one_or_none()
+    created = (await session.execute(_INSERT_UNLESS_KNOWN, values)).scalar_one_or_none()
     if created is None:
         existing = await session.scalar(select(Customer.id).where(Customer.external_ref == customer.external_ref))
         assert existing is not None  # the conflict that skipped the insert is this row
         return existing, False
     if customer.email and get_settings().unique_customer_emails:
-        await session.execute(
-            insert(CustomerEmail)
-            .values(email_key=rules.email_key(customer.email), customer_id=created)
-            .on_conflict_do_nothing()
-        )
+        await session.execute(_CLAIM_IF_FREE, {"email_key": rules.email_key(customer.email), "customer_id": created})
     await audit.record(
         session,
         principal,
