@@ -8,7 +8,9 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import namedtuple_row
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
+from pydantic_core import from_json
 from sqlalchemy.ext.asyncio import AsyncConnection as SqlConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -58,11 +60,26 @@ async def open_read_pool(settings: Settings) -> AsyncConnectionPool[AsyncConnect
         libpq_url(database_url(settings)),
         min_size=2,
         max_size=settings.db_pool_size,
-        kwargs={"autocommit": True, "row_factory": namedtuple_row, "prepare_threshold": 1},
+        kwargs={
+            "autocommit": True,
+            "row_factory": namedtuple_row,
+            "prepare_threshold": 1,
+            # Plan each prepared statement once. Left to choose, PostgreSQL kept re-planning the name
+            # search for every execution (its estimate for a bound word range is one row, so a custom
+            # plan always looks cheaper than the generic one): ~1 ms of planning for ~0.8 ms of work.
+            "options": "-c plan_cache_mode=force_generic_plan",
+        },
+        configure=_parse_json_in_rust,
         open=False,
     )
     await pool.open(wait=True)
     return pool
+
+
+async def _parse_json_in_rust(connection: AsyncConnection[Any]) -> None:
+    """JSONB columns parsed by pydantic-core rather than the json module: a page of 20 customers holds
+    100 JSONB values, and the json module's parsing was a third of a name search's CPU in the API."""
+    set_json_loads(from_json, connection)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Response
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from accord.rules.preconditions import etag as etag_of
 
@@ -12,3 +15,9 @@ def json_response(body: BaseModel, *, etag: int | None = None, status_code: int 
     return Response(
         body.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json", headers=headers
     )
+
+
+def document_response(document: Any) -> Response:
+    """A body already in the representation's shape (a *_document function's dict), serialised by
+    pydantic-core without a model in between."""
+    return Response(to_json(document), media_type="application/json")

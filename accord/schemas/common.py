@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -60,3 +60,9 @@ class Page(ApiModel, Generic[T]):
     limit: int
     offset: int
     next_cursor: str | None = Field(default=None, description="pass as `cursor` for the next page")
+
+
+def page_document(items: list[Any], *, total: int, limit: int, offset: int, next_cursor: str | None) -> dict[str, Any]:
+    """A Page as it goes on the wire, around items that are already documents (a search answers
+    pages of rows: building and validating a model per item cost a quarter of the request)."""
+    return {"items": items, "total": total, "limit": limit, "offset": offset, "nextCursor": next_cursor}

@@ -211,41 +211,47 @@ def display_name(kind: str, given: str | None, family: str | None, trading: str 
     return " ".join(n for n in (given, family) if n) or trading
 
 
+def customer_document(row: Any) -> dict[str, Any]:
+    """The customer as the API shows it, keyed as on the wire (CustomerView's aliases), from an ORM
+    customer or a row with the same columns: the one mapping from storage to the representation. Its
+    values stay Python's (UUIDs, datetimes); pydantic-core serialises them as CustomerView does."""
+    return {
+        "id": row.id,
+        "href": f"/api/v1/customers/{row.id}",
+        "customerNumber": row.customer_number,
+        "type": row.kind,
+        "name": display_name(row.kind, row.given_name, row.family_name, row.trading_name),
+        "givenName": row.given_name,
+        "familyName": row.family_name,
+        "tradingName": row.trading_name,
+        "email": row.email,
+        "phone": row.phone,
+        "emails": row.emails,
+        "phones": row.phones,
+        "addresses": row.addresses,
+        "identifications": row.identifications,
+        "characteristics": row.characteristics,
+        "segment": row.segment,
+        "preferredLanguage": row.preferred_language,
+        "marketingConsent": row.marketing_consent,
+        "externalRef": row.external_ref,
+        "status": row.status,
+        "statusReason": row.status_reason,
+        "parentId": row.parent_id,
+        "relationship": row.relationship,
+        "payingParent": row.paying_parent,
+        "anonymisedAt": row.anonymised_at,
+        "createdAt": row.created_at,
+        "updatedAt": row.updated_at,
+        "createdBy": row.created_by,
+        "updatedBy": row.updated_by,
+        "version": row.version,
+    }
+
+
 def customer_view(row: Any) -> CustomerView:
-    """From an ORM customer, or a row with the same columns (the hot read paths). Validating is
-    cheaper than model_construct here (about 6 µs against 12: construct is pure Python)."""
-    return CustomerView(
-        id=row.id,
-        href=f"/api/v1/customers/{row.id}",
-        customer_number=row.customer_number,
-        type=row.kind,
-        name=display_name(row.kind, row.given_name, row.family_name, row.trading_name),
-        given_name=row.given_name,
-        family_name=row.family_name,
-        trading_name=row.trading_name,
-        email=row.email,
-        phone=row.phone,
-        emails=row.emails,
-        phones=row.phones,
-        addresses=row.addresses,
-        identifications=row.identifications,
-        characteristics=row.characteristics,
-        segment=row.segment,
-        preferred_language=row.preferred_language,
-        marketing_consent=row.marketing_consent,
-        external_ref=row.external_ref,
-        status=row.status,
-        status_reason=row.status_reason,
-        parent_id=row.parent_id,
-        relationship=row.relationship,
-        paying_parent=row.paying_parent,
-        anonymised_at=row.anonymised_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        created_by=row.created_by,
-        updated_by=row.updated_by,
-        version=row.version,
-    )
+    """The customer's document, validated as a CustomerView (what a single read or a write answers)."""
+    return CustomerView.model_validate(customer_document(row))
 
 
 class LifecycleRequest(ApiModel):

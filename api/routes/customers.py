@@ -12,11 +12,18 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from accord.errors import FieldError, InvalidInput
 from accord.models import Customer
-from accord.schemas.common import Page
-from accord.schemas.customers import AuditEntryView, CustomerCreate, CustomerView, LifecycleRequest, customer_view
+from accord.schemas.common import Page, page_document
+from accord.schemas.customers import (
+    AuditEntryView,
+    CustomerCreate,
+    CustomerView,
+    LifecycleRequest,
+    customer_document,
+    customer_view,
+)
 from accord.services import customers
 from api.deps import IfMatchDep, PrincipalDep, SessionDep, read_pool
-from api.responses import json_response
+from api.responses import document_response, json_response
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
@@ -61,14 +68,15 @@ async def _page(
             after=after,
         )
     page = rows[:limit]
-    body = Page[CustomerView](
-        items=[customer_view(c) for c in page],
-        total=total,
-        limit=limit,
-        offset=offset,
-        next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None,
+    return document_response(
+        page_document(
+            [customer_document(c) for c in page],
+            total=total,
+            limit=limit,
+            offset=offset,
+            next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None,
+        )
     )
-    return json_response(body)
 
 
 @router.get("", response_model=Page[CustomerView])

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accord.config import get_settings
 from accord.models import Customer
+from accord.schemas.common import Page
+from accord.schemas.customers import CustomerView
 from tests.conftest import unique
 
 URL = "/api/v1/customers"
@@ -248,6 +250,39 @@ class TestSearch:
         assert await ids(status="prospect", name="love") == [ada["id"]]
         assert await ids(status="active") == []
         assert await ids(externalRef=ada["externalRef"], type="organisation") == []
+
+    async def test_each_item_of_a_page_is_the_customer_as_get_shows_it(self, api: httpx.AsyncClient) -> None:
+        """Search items are rendered without a model per item: they must still be, field for field,
+        what GET answers, for every shape of customer (individual, organisation, child, sparse)."""
+        segment = unique("seg")
+        org = await create(
+            api, type="organisation", givenName=None, familyName=None, tradingName="Zeta Works", segment=segment
+        )
+        await create(
+            api,
+            givenName="Nguyễn",
+            familyName="Thị Lan",
+            segment=segment,
+            preferredLanguage="vi",
+            marketingConsent=True,
+            identifications=[{"type": "passport", "number": "C1234567", "issuingCountry": "VN"}],
+            characteristics=[{"name": "tier", "value": "gold"}],
+            parentId=org["id"],
+        )
+        await create(api, givenName="Solo", familyName=None, emails=[], phones=[], addresses=[], segment=segment)
+
+        response = await api.get(URL, params={"segment": segment, "limit": 2})
+        assert response.status_code == 200, response.text
+        page = response.json()
+        following = (await api.get(URL, params={"segment": segment, "cursor": page["nextCursor"]})).json()
+        assert (page["total"], page["limit"], page["offset"]) == (3, 2, 0)
+        assert following["nextCursor"] is None
+        items = page["items"] + following["items"]
+        assert [c["name"] for c in items] == ["Zeta Works", "Nguyễn Thị Lan", "Solo"]
+        for item in items:
+            single = await api.get(f"{URL}/{item['id']}")
+            assert item == single.json()
+        assert Page[CustomerView].model_validate(page).model_dump(mode="json", by_alias=True) == page
 
     async def test_bad_search_input_is_422(self, api: httpx.AsyncClient) -> None:
         responses = await asyncio.gather(
