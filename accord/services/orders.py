@@ -38,54 +38,62 @@ def request_hash(request: OrderRequest) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def record_order(session: AsyncSession, *, request: OrderRequest, principal: Principal) -> tuple[Order, bool]:
+# An order as stored: a row with the orders columns as attributes (the intake runs once per order of an
+# import, so it reads and writes rows, not ORM objects: measured, about a millisecond of CPU less).
+OrderRow = Row[Any]
+_ORDER_BY_REF = select(*Order.__table__.columns).where(Order.order_ref == bindparam("order_ref"))
+_INSERT_UNLESS_PLACED = (
+    insert(Order).on_conflict_do_nothing(index_elements=["order_ref"]).returning(*Order.__table__.columns)
+)
+
+
+async def record_order(session: AsyncSession, *, request: OrderRequest, principal: Principal) -> tuple[OrderRow, bool]:
     """Store a new order, or return the one already stored under its orderRef. Returns (order,
     created). The same orderRef with another body is a conflict. Deduplication is the unique
-    order_ref in PostgreSQL, so it holds however long ago the first order came."""
+    order_ref in PostgreSQL, so it holds however long ago the first order came. An order placed
+    before is answered as it stands even if it could not be placed now (its offering withdrawn)."""
     digest = request_hash(request)
-    existing = await _order_by_ref(session, request.order_ref)
-    if existing is None:
-        terms = await catalogue.offering_terms(session, currency=request.agreement.currency)
-        errors = check_order(request, terms, at=datetime.now(UTC), channel=principal.channel)
-        if errors:
-            raise InvalidInput("the order cannot be fulfilled", errors)
-        inserted = await session.scalar(
-            insert(Order)
-            .values(
-                id=uuid.uuid4(),
-                order_ref=request.order_ref,
-                request=request.model_dump(mode="json", by_alias=True),
-                request_hash=digest,
-                state="received",
-                workflow_id=onboarding_workflow_id(request.order_ref),
-                channel=principal.channel,
-                subscription_ids=[],
-                customer_created=False,
-                created_by=principal.audit_name,
-                updated_by=principal.audit_name,
-                version=1,
+    terms = await catalogue.offering_terms(session, currency=request.agreement.currency)
+    errors = check_order(request, terms, at=datetime.now(UTC), channel=principal.channel)
+    if not errors:
+        inserted = (
+            await session.execute(
+                _INSERT_UNLESS_PLACED,
+                {
+                    "id": uuid.uuid4(),
+                    "order_ref": request.order_ref,
+                    "request": request.model_dump(mode="json", by_alias=True),
+                    "request_hash": digest,
+                    "state": "received",
+                    "workflow_id": onboarding_workflow_id(request.order_ref),
+                    "channel": principal.channel,
+                    "subscription_ids": [],
+                    "customer_created": False,
+                    "created_by": principal.audit_name,
+                    "updated_by": principal.audit_name,
+                    "version": 1,
+                },
             )
-            .on_conflict_do_nothing(index_elements=["order_ref"])
-            .returning(Order)
-        )
+        ).one_or_none()
         if inserted is not None:
             return inserted, True
-        existing = await _order_by_ref(session, request.order_ref)
-        assert existing is not None  # a concurrent request stored it first
+    existing = await _order_by_ref(session, request.order_ref)
+    if existing is None:
+        raise InvalidInput("the order cannot be fulfilled", errors)
     if existing.request_hash != digest:
         raise Conflict(f"order {request.order_ref} was already placed with other contents")
     return existing, False
 
 
-async def get_order(session: AsyncSession, order_ref: str) -> Order:
+async def get_order(session: AsyncSession, order_ref: str) -> OrderRow:
     order = await _order_by_ref(session, order_ref)
     if order is None:
         raise NotFound(f"no order {order_ref}")
     return order
 
 
-async def _order_by_ref(session: AsyncSession, order_ref: str) -> Order | None:
-    return await session.scalar(select(Order).where(Order.order_ref == order_ref))
+async def _order_by_ref(session: AsyncSession, order_ref: str) -> OrderRow | None:
+    return (await session.execute(_ORDER_BY_REF, {"order_ref": order_ref})).one_or_none()
 
 
 # --- The onboarding steps. Each locks the order, does nothing if its work is already recorded there
@@ -227,7 +235,7 @@ async def fail_order(session: Executor, *, order_id: uuid.UUID, reason: str, pri
             await session.execute(delete(Customer).where(Customer.id == customer_id))
 
 
-async def start_onboarding(client: Client, *, order: Order, principal: Principal, task_queue: str) -> None:
+async def start_onboarding(client: Client, *, order: OrderRow, principal: Principal, task_queue: str) -> None:
     """Start the order's Onboarding workflow; starting it again is harmless."""
     with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
@@ -246,7 +254,7 @@ async def place_order(
     request: OrderRequest,
     principal: Principal,
     task_queue: str,
-) -> tuple[Order, bool]:
+) -> tuple[OrderRow, bool]:
     """Record the order, then start its workflow. Returns (order, created). An order stored but not
     yet started (the process died in between) is started when it is placed again."""
     async with unit_of_work(sessions) as session:

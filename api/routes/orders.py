@@ -5,16 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from accord.config import Settings
-from accord.models import Order
 from accord.schemas.orders import OrderRequest, OrderView
 from accord.services import orders
+from accord.services.orders import OrderRow
 from accord.temporal import workflow_url
 from api.deps import PrincipalDep, SessionDep, SessionsDep, SettingsDep, TemporalDep
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 
-def order_view(order: Order, settings: Settings) -> OrderView:
+def order_view(order: OrderRow, settings: Settings) -> OrderView:
     return OrderView(
         order_ref=order.order_ref,
         state=order.state,
