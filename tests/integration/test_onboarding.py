@@ -180,6 +180,28 @@ class TestDuplicateOrderRef:
         assert await count(sessions, Customer, Customer.external_ref == order["customer"]["externalRef"]) == 1
         assert await count(sessions, Subscription, Subscription.agreement_id == done["agreementId"]) == 2
 
+    async def test_an_order_placed_before_its_offering_was_retired_is_answered_as_it_stands(
+        self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """Placing it again is a retry of what was accepted, not a new order: no 422 for an offering
+        that has gone since; a new order for that offering is refused."""
+        code = unique("promo")
+        offering, price = promo(code)
+        await publish_now(sessions, offering, prices=(price,))
+        order = shop_order(items=[{"offeringCode": code}])
+        assert (await api.post("/api/v1/orders", json=order)).status_code == 202
+        done = await wait_for_order(api, order["orderRef"])
+        await publish_now(sessions, offering.model_copy(update={"status": "retired"}))
+
+        again = await api.post("/api/v1/orders", json=order)
+        another = await api.post("/api/v1/orders", json=shop_order(items=[{"offeringCode": code}]))
+
+        assert again.status_code == 200, again.text
+        assert again.json()["state"] == "completed"
+        assert again.json()["subscriptionIds"] == done["subscriptionIds"]
+        assert another.status_code == 422
+        assert another.json()["errors"][0]["field"] == "items[0].offeringCode"
+
     async def test_different_body_is_a_conflict(self, api: httpx.AsyncClient) -> None:
         order = shop_order()
         await api.post("/api/v1/orders", json=order)
