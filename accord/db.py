@@ -49,6 +49,7 @@ def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncE
         sqlalchemy_url(database_url(settings)),
         pool_size=pool_size or settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        json_deserializer=from_json,  # JSONB parsed in Rust (see _parse_json_in_rust)
     )
 
 

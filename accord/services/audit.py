@@ -3,14 +3,13 @@ recorded here, in the same transaction as the change itself (one call writes bot
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from pydantic_core import to_jsonable_python
+from pydantic_core import to_json
 from sqlalchemy import Row, select, text
 
 from accord.db import Executor
@@ -79,7 +78,7 @@ async def record(executor: Executor, principal: Principal, changes: Sequence[Cha
     await executor.execute(
         RECORD,
         {
-            "changes": json.dumps(to_jsonable_python(rows)),
+            "changes": to_json(rows).decode(),
             "actor": principal.subject,
             "channel": principal.channel,
             "request_id": structlog.contextvars.get_contextvars().get("request_id"),
