@@ -236,6 +236,14 @@ def check(run: Run, ceiling: CeilingFigures, imported: ImportFigures, totals: To
         run.problems.extend(reads.problems("reads"))
 
 
+def cpu_per_unit(percents: dict[str, float], per_second: float) -> str:
+    """A phase's CPU (% of one core per part) as milliseconds per workflow: a figure that holds when
+    the phase is CPU-bound, whatever speed the shared machine has at the time."""
+    ms = {part: percent * 10 / per_second for part, percent in percents.items() if percent}
+    parts = ", ".join(f"{part} {value:.1f}" for part, value in ms.items())
+    return f"{sum(ms.values()):.1f} ms ({parts})"
+
+
 def report(run: Run) -> list[str]:
     lines = []
     c, i, t, r = (run.figures.get(k) for k in ("ceiling", "import", "totals", "reads"))
@@ -252,6 +260,9 @@ def report(run: Run) -> list[str]:
             f"{i.created:>5} orders    in {i.seconds:6.1f} s = {i.per_second:5.1f} /s{ratio}"
             + (f"   ({i.failed} failed)" if i.failed else "")
         )
+    for phase_name, unit, done in (("ceiling", "no-op workflow", c), ("import", "order", i)):
+        if isinstance(done, CeilingFigures | ImportFigures) and done.per_second and phase_name in run.cpu:
+            lines.append(f"CPU per {unit:<14}: {cpu_per_unit(run.cpu[phase_name], done.per_second)}")
     if isinstance(t, Totals):
         lines.append(
             f"Totals after import: customers {t.customers}, agreements {t.agreements}, active subscriptions "
