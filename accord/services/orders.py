@@ -38,8 +38,8 @@ def request_hash(request: OrderRequest) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# An order as stored: a row with the orders columns as attributes (the intake runs once per order of an
-# import, so it reads and writes rows, not ORM objects: measured, about a millisecond of CPU less).
+# An order as stored: a row with the orders columns as attributes. The intake runs once per order of an
+# import, so it reads and writes rows with statements built once, not ORM objects.
 OrderRow = Row[Any]
 _ORDER_BY_REF = select(*Order.__table__.columns).where(Order.order_ref == bindparam("order_ref"))
 _INSERT_UNLESS_PLACED = (
