@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from accord.clock import business_today
@@ -21,10 +19,8 @@ from accord.db import unit_of_work
 from accord.principal import Principal
 from accord.schemas.catalogue import ChangeSetCreate, ItemCreate
 from accord.services import catalogue_changes as changes
-from activities.onboarding import OnboardingActivities
 from tests.conftest import shop_order, unique
 from tests.integration.helpers import promo, publish_now, wait_for_order
-from worker import build_worker
 
 MAKER = {"X-Accord-User": "pat.product", "X-Accord-Channel": "admin"}
 CHECKER = {"X-Accord-User": "sam.checker", "X-Accord-Channel": "admin"}
@@ -109,13 +105,6 @@ class TestMakerChecker:
         assert stored["findings"], stored
 
 
-@pytest.fixture
-async def skipping_queue(skipping: WorkflowEnvironment, engine: AsyncEngine) -> AsyncIterator[str]:
-    queue = f"catalogue-{uuid.uuid4().hex[:8]}"
-    async with build_worker(skipping.client, queue, OnboardingActivities(engine)):
-        yield queue
-
-
 async def new_change_set(
     sessions: async_sessionmaker[AsyncSession],
     skipping: WorkflowEnvironment,
@@ -177,10 +166,7 @@ class TestScheduledPublishing:
             ChangeSetCreate(title="Fiber promo +5", effective_at=goes_live, apply_to_existing_from=existing_from),
             ItemCreate(entity_type="price", action="modify", code=price.code, data={"amount": "45.00"}),
         )
-        async with unit_of_work(sessions) as session:
-            assert (
-                await changes.decide(session, skipping.client, change_set_id, "approve", principal=SAM) == "scheduled"
-            )
+        assert await decide(sessions, skipping, change_set_id, "approve", SAM) == "scheduled"
         handle = skipping.client.get_workflow_handle(changes.workflow_id(change_set_id))
         assert (await handle.query("current_state"))["status"] == "scheduled"
         # Not before its time: the live catalogue and the subscriber still have the old price.
@@ -239,10 +225,7 @@ class TestScheduledPublishing:
                 entity_type="price", action="add", code=price.code, data=price.model_dump(mode="json", by_alias=True)
             ),
         )
-        async with unit_of_work(sessions) as session:
-            assert (
-                await changes.decide(session, skipping.client, change_set_id, "approve", principal=SAM) == "scheduled"
-            )
+        assert await decide(sessions, skipping, change_set_id, "approve", SAM) == "scheduled"
         assert await decide(sessions, skipping, change_set_id, "cancel", PAT) == "cancelled"
 
         handle = skipping.client.get_workflow_handle(changes.workflow_id(change_set_id))

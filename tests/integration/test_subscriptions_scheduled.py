@@ -4,14 +4,12 @@ timer waits for the date (weeks, skipped in a blink), then its activity applies 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 
 import httpx
-import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -24,28 +22,18 @@ from accord.rules.bill_cycle import next_period_start
 from accord.rules.orders import add_months
 from accord.schemas.subscriptions import ChangeOfferingRequest, SuspendRequest
 from accord.services import subscriptions
-from activities.onboarding import OnboardingActivities
 from tests.integration.test_agreements import onboarded
 from tests.integration.test_subscriptions import mrc, subscriptions_of
-from worker import build_worker
 from workflows.subscriptions import SubscriptionChange
 
 CSA = Principal(subject="jane.csa", channel="call-centre")
-
-
-@pytest.fixture
-async def task_queue(skipping: WorkflowEnvironment, engine: AsyncEngine) -> AsyncIterator[str]:
-    """Accord's worker (every workflow and activity it registers) on the time-skipping server."""
-    queue = f"skipping-{uuid.uuid4().hex[:8]}"
-    async with build_worker(skipping.client, queue, OnboardingActivities(engine)):
-        yield queue
 
 
 async def test_a_suspension_from_a_later_date_happens_on_that_date(
     api: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
     skipping: WorkflowEnvironment,
-    task_queue: str,
+    skipping_queue: str,
 ) -> None:
     done = await onboarded(api)
     tv = (await subscriptions_of(api, done))["streaming-tv"]
@@ -59,7 +47,9 @@ async def test_a_suspension_from_a_later_date_happens_on_that_date(
             today=business_today(),
         )
     assert change is not None
-    handle = await subscriptions.start_change_workflow(skipping.client, change, principal=CSA, task_queue=task_queue)
+    handle = await subscriptions.start_change_workflow(
+        skipping.client, change, principal=CSA, task_queue=skipping_queue
+    )
     assert handle is not None
     assert await handle.query("current_state") == "waiting"
     assert (await api.get(f"/api/v1/subscriptions/{tv['id']}")).json()["status"] == "active"
@@ -88,7 +78,7 @@ async def test_an_offering_change_at_the_end_of_the_bill_period(
     api: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
     skipping: WorkflowEnvironment,
-    task_queue: str,
+    skipping_queue: str,
 ) -> None:
     done = await onboarded(api)
     fiber = (await subscriptions_of(api, done))["fiber-optic"]
@@ -103,7 +93,9 @@ async def test_an_offering_change_at_the_end_of_the_bill_period(
     assert change is not None
     period_start = next_period_start(business_today(), 15)
     assert change.effective_date == period_start
-    handle = await subscriptions.start_change_workflow(skipping.client, change, principal=CSA, task_queue=task_queue)
+    handle = await subscriptions.start_change_workflow(
+        skipping.client, change, principal=CSA, task_queue=skipping_queue
+    )
     assert handle is not None
     assert await mrc(api, done["agreementId"]) == "55.00"  # the current period at the old offering
 
@@ -120,7 +112,7 @@ async def test_a_change_the_rules_refuse_by_its_date_fails_with_the_reason_and_i
     api: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
     skipping: WorkflowEnvironment,
-    task_queue: str,
+    skipping_queue: str,
 ) -> None:
     done = await onboarded(api)
     tv = (await subscriptions_of(api, done))["streaming-tv"]
@@ -138,7 +130,9 @@ async def test_a_change_the_rules_refuse_by_its_date_fails_with_the_reason_and_i
         await session.execute(
             update(Subscription).where(Subscription.id == uuid.UUID(tv["id"])).values(status="terminated")
         )
-    handle = await subscriptions.start_change_workflow(skipping.client, change, principal=CSA, task_queue=task_queue)
+    handle = await subscriptions.start_change_workflow(
+        skipping.client, change, principal=CSA, task_queue=skipping_queue
+    )
     assert handle is not None
     assert await handle.result() == "failed"
     failed = (await api.get(f"/api/v1/subscription-changes/{change.id}")).json()
