@@ -493,6 +493,10 @@ async def search_customers(
 Query = tuple[str, list[Any], str, list[Any]]  # the page's SQL and parameters, the total's
 
 
+def _where(conditions: list[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
 def _page_clause(
     where: list[str], params: list[Any], order: tuple[str, str], limit: int, offset: int, after: Any
 ) -> tuple[str, list[Any]]:
@@ -501,8 +505,7 @@ def _page_clause(
     if after is not None:
         conditions.append(f"({order[0]}, {order[1]}) > (%s, %s)")
         values.extend(after)
-    sql = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    sql += f" ORDER BY {order[0]}, {order[1]} LIMIT %s"
+    sql = _where(conditions) + f" ORDER BY {order[0]}, {order[1]} LIMIT %s"
     values.append(limit)
     if after is None:
         sql += " OFFSET %s"
@@ -517,7 +520,7 @@ def _by_name(name: str, where: list[str], params: list[Any], limit: int, offset:
     order = ("n.created_at", "n.customer_id")
     source = "named n JOIN customers c ON c.id = n.customer_id" if where else "named n"
     clause, clause_params = _page_clause(where, params, order, limit, offset, after)
-    total = f"SELECT count(*) FROM {source}{' WHERE ' + ' AND '.join(where) if where else ''}"
+    total = f"SELECT count(*) FROM {source}{_where(where)}"
     named = f"WITH named AS MATERIALIZED ({names})"
     sql = (
         f"{named}, page AS (SELECT n.customer_id, n.created_at FROM {source}{clause}) "
@@ -537,7 +540,7 @@ def _by_columns(
     by_array = filters.email is not None or filters.phone is not None
     order = ("c.created_at + interval '0'" if by_array else "c.created_at", "c.id")
     clause, clause_params = _page_clause(where, params, order, limit, offset, after)
-    total = f"SELECT count(*) FROM customers c{' WHERE ' + ' AND '.join(where) if where else ''}"
+    total = f"SELECT count(*) FROM customers c{_where(where)}"
     sql = f"SELECT {PREFIXED_COLUMNS}, ({total}) AS total FROM customers c{clause}"
     return sql, [*params, *clause_params], total, list(params)
 
