@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import Response
 from pydantic import BaseModel
-from pydantic_core import to_json
 
 from accord.rules.preconditions import etag as etag_of
 
@@ -18,6 +18,7 @@ def json_response(body: BaseModel, *, etag: int | None = None, status_code: int 
 
 
 def document_response(document: Any) -> Response:
-    """A body already in the representation's shape (a *_document function's dict), serialised by
-    pydantic-core without a model in between."""
-    return Response(to_json(document), media_type="application/json")
+    """A body already in the representation's shape (a *_document function's dict), serialised
+    without a model in between, by orjson: it writes JSON text read from the database (a Fragment)
+    as it is, and UUIDs and datetimes as pydantic does (a UTC time ends in Z)."""
+    return Response(orjson.dumps(document, option=orjson.OPT_UTC_Z), media_type="application/json")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accord.config import get_settings
-from accord.db import Executor
+from accord.db import Executor, json_passed_through
 from accord.errors import Conflict, FieldError, InvalidInput, NotFound
 from accord.models import Agreement, AuditEvent, Customer, Order, OutboxEvent, Subscription
 from accord.models.customer import CustomerEmail
@@ -473,20 +473,22 @@ async def search_customers(
     offset: int = 0,
     after: tuple[Any, uuid.UUID] | None = None,
 ) -> tuple[list[Any], int]:
-    """A page of the matching customers (rows with the Customer columns as attributes) in a stable
-    order (creation time, then id), and how many match in all, in one round trip (the total is an
-    uncorrelated subquery beside the page's rows). `after` (the last row's creation time and id)
-    pages by keyset, which neither skips nor repeats rows while others insert; otherwise `offset`."""
+    """A page of the matching customers (rows with the Customer columns as attributes, the JSONB
+    ones as JSON text for the page's body to carry as it is) in a stable order (creation time, then
+    id), and how many match in all, in one round trip (the total is an uncorrelated subquery beside
+    the page's rows). `after` (the last row's creation time and id) pages by keyset, which neither
+    skips nor repeats rows while others insert; otherwise `offset`."""
     where, params = _conditions(filters)
     if filters.name is not None:
         sql, sql_params, total, total_params = _by_name(filters.name, where, params, limit, offset, after)
     else:
         sql, sql_params, total, total_params = _by_columns(filters, where, params, limit, offset, after)
-    rows = await (await connection.execute(sql, sql_params)).fetchall()
+    cursor = json_passed_through(connection)
+    rows = await (await cursor.execute(sql, sql_params)).fetchall()
     if rows:
         return rows, int(rows[0].total)
     # Past the last page: the total still counts.
-    counted = await (await connection.execute(total, total_params)).fetchone()
+    counted = await (await cursor.execute(total, total_params)).fetchone()
     return rows, int(counted[0]) if counted else 0
 
 
