@@ -81,7 +81,7 @@ class LoadFigures:
     p90_ms: float = 0.0
     p99_ms: float = 0.0
     max_ms: float = 0.0
-    statuses: dict[str, int] = field(default_factory=dict)  # every response, warm-up included
+    statuses: dict[str, int] = field(default_factory=dict)  # every response: the checking pass and the warm-up too
     errors: int = 0
     first_errors: list[str] = field(default_factory=list)
 
@@ -520,46 +520,58 @@ async def closed_loop(
     check: BodyCheck,
     per_request: float = 10.0,
 ) -> LoadFigures:
-    """`clients` connections, each sending GET <path> back to back, taking the paths in turn. Requests
-    that complete within the `duration` seconds after the warm-up are counted (and their latencies
-    kept); each connection's first answer per path is checked with `check`."""
+    """`clients` connections, each sending GET <path> back to back, taking the paths in turn. First
+    every distinct path is answered once and its body checked with `check`; then the load, whose
+    requests that complete within the `duration` seconds after the warm-up are counted (and their
+    latencies kept). The load checks only the status: checking every body cost the load generator,
+    which shares the machine's cores with the server, a third of what the server spent on a name
+    search (0.9 of 2.7 ms a request)."""
     figures = LoadFigures(clients=clients, warmup_seconds=warmup, seconds=duration, distinct_requests=len(paths))
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
-    measure_from = time.perf_counter() + warmup
-    stop_at = measure_from + duration
 
     def error(message: str) -> None:
         figures.errors += 1
         if len(figures.first_errors) < 10:
             figures.first_errors.append(message)
 
-    async def client(n: int) -> None:
+    async def answer(connection: HttpConnection, path: str) -> bytes | None:
+        """The body of a 200 answer; None (an error noted) for anything else."""
+        try:
+            async with asyncio.timeout(per_request):
+                status, body = await connection.get(path)
+        except CONNECTION_ERRORS as exc:
+            error(f"{path}: {exc!r}")
+            await connection.close()
+            await asyncio.sleep(0.05)
+            return None
+        statuses[status] += 1
+        if status != 200:
+            error(f"{path}: HTTP {status} {body[:200]!r}")
+            return None
+        return body
+
+    async def checker(n: int) -> None:
         connection = HttpConnection(HOST, port)
-        checked: set[int] = set()
+        try:
+            for path in paths[n::clients]:
+                body = await answer(connection, path)
+                wrong = check(path, body) if body is not None else None
+                if wrong:
+                    error(f"{path}: {wrong}")
+        finally:
+            await connection.close()
+
+    async def client(n: int, measure_from: float, stop_at: float) -> None:
+        connection = HttpConnection(HOST, port)
         i = n
         try:
             while (started := time.perf_counter()) < stop_at:
-                k = i % len(paths)
-                path = paths[k]
+                path = paths[i % len(paths)]
                 i += clients
-                try:
-                    async with asyncio.timeout(per_request):
-                        status, body = await connection.get(path)
-                except CONNECTION_ERRORS as exc:
-                    error(f"{path}: {exc!r}")
-                    await connection.close()
-                    await asyncio.sleep(0.05)
+                if await answer(connection, path) is None:
                     continue
                 done = time.perf_counter()
-                statuses[status] += 1
-                if status != 200:
-                    error(f"{path}: HTTP {status} {body[:200]!r}")
-                elif k not in checked:
-                    checked.add(k)
-                    wrong = check(path, body)
-                    if wrong:
-                        error(f"{path}: {wrong}")
                 if measure_from <= done <= stop_at:
                     latencies.append(done - started)
         finally:
@@ -567,7 +579,11 @@ async def closed_loop(
 
     async with asyncio.TaskGroup() as group:
         for n in range(clients):
-            group.create_task(client(n))
+            group.create_task(checker(n))
+    measure_from = time.perf_counter() + warmup
+    async with asyncio.TaskGroup() as group:
+        for n in range(clients):
+            group.create_task(client(n, measure_from, measure_from + duration))
     latencies.sort()
     figures.requests = len(latencies)
     figures.per_second = len(latencies) / duration
