@@ -8,7 +8,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from accord.errors import FieldError, InvalidInput
 from accord.models import Customer
@@ -23,6 +25,7 @@ from accord.schemas.customers import (
 )
 from accord.services import customers
 from api.deps import IfMatchDep, PrincipalDep, SessionDep, read_pool
+from api.query import QueryModel
 from api.responses import document_response, json_response
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -79,38 +82,44 @@ async def _page(
     )
 
 
-@router.get("", response_model=Page[CustomerView])
-async def search_customers(
-    request: Request,
-    name: Annotated[
-        str | None, Query(max_length=200, description="start of words of the name; accents and case ignored")
-    ] = None,
-    email: Annotated[str | None, Query(max_length=320, description="exact, case-insensitive")] = None,
-    phone: Annotated[str | None, Query(max_length=40, description="compared in E.164, e.g. +442079460958")] = None,
-    customer_number: Annotated[str | None, Query(alias="customerNumber", max_length=20)] = None,
-    external_ref: Annotated[str | None, Query(alias="externalRef", max_length=100)] = None,
-    status: Annotated[Literal["prospect", "active", "suspended", "closed"] | None, Query()] = None,
-    segment: Annotated[str | None, Query(max_length=50)] = None,
-    type: Annotated[Literal["individual", "organisation"] | None, Query()] = None,
-    parent_id: Annotated[uuid.UUID | None, Query(alias="parentId")] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-    cursor: Cursor = None,
-) -> Response:
+class CustomerSearch(BaseModel):
+    """The search's query parameters: every filter given must match; none is required."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    name: str | None = Field(None, max_length=200, description="start of words of the name; accents and case ignored")
+    email: str | None = Field(None, max_length=320, description="exact, case-insensitive")
+    phone: str | None = Field(None, max_length=40, description="compared in E.164, e.g. +442079460958")
+    customer_number: str | None = Field(None, max_length=20)
+    external_ref: str | None = Field(None, max_length=100)
+    status: Literal["prospect", "active", "suspended", "closed"] | None = None
+    segment: str | None = Field(None, max_length=50)
+    type: Literal["individual", "organisation"] | None = None
+    parent_id: uuid.UUID | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+    cursor: str | None = Field(None, description="nextCursor of the previous page")
+
+
+search_query = QueryModel(CustomerSearch)
+
+
+@router.get("", response_model=Page[CustomerView], openapi_extra=search_query.openapi)
+async def search_customers(request: Request, query: Annotated[CustomerSearch, Depends(search_query)]) -> Response:
     """Customers matching every given filter, oldest first (ties broken by id), with the total.
     Page with `cursor` (stable while others insert) or with `offset`."""
     filters = customers.CustomerFilters(
-        name=name,
-        email=email,
-        phone=phone,
-        customer_number=customer_number,
-        external_ref=external_ref,
-        status=status,
-        segment=segment,
-        type=type,
-        parent_id=parent_id,
+        name=query.name,
+        email=query.email,
+        phone=query.phone,
+        customer_number=query.customer_number,
+        external_ref=query.external_ref,
+        status=query.status,
+        segment=query.segment,
+        type=query.type,
+        parent_id=query.parent_id,
     )
-    return await _page(request, filters, limit, offset, cursor)
+    return await _page(request, filters, query.limit, query.offset, query.cursor)
 
 
 @router.post("", status_code=201, response_model=CustomerView)

@@ -293,6 +293,38 @@ class TestSearch:
         assert [r.status_code for r in responses] == [422, 422, 422]
         assert [r.json()["errors"][0]["field"] for r in responses] == ["phone", "name", "status"]
 
+    async def test_search_parameters_are_validated_as_declared_and_documented(self, api: httpx.AsyncClient) -> None:
+        responses = await asyncio.gather(
+            api.get(URL, params={"limit": "0"}),
+            api.get(URL, params={"parentId": "not-a-uuid"}),
+            api.get(URL, params={"name": "x" * 201}),
+        )
+        assert [r.status_code for r in responses] == [422, 422, 422]
+        assert [r.json()["errors"][0]["field"] for r in responses] == ["limit", "parentId", "name"]
+        # An unknown parameter is ignored; a parameter given twice counts its last value.
+        segment = unique("seg")
+        ada = await create(api, segment=segment)
+        response = await api.get(f"{URL}?segment=nobody&segment={segment}&colour=blue&limit=5")
+        assert response.status_code == 200, response.text
+        assert ([c["id"] for c in response.json()["items"]], response.json()["limit"]) == ([ada["id"]], 5)
+        operation = (await api.get("/openapi.json")).json()["paths"]["/api/v1/customers"]["get"]
+        assert [p["name"] for p in operation["parameters"]] == [
+            "name",
+            "email",
+            "phone",
+            "customerNumber",
+            "externalRef",
+            "status",
+            "segment",
+            "type",
+            "parentId",
+            "limit",
+            "offset",
+            "cursor",
+        ]
+        status = next(p for p in operation["parameters"] if p["name"] == "status")
+        assert status["schema"]["anyOf"][0]["enum"] == ["prospect", "active", "suspended", "closed"]
+
     async def test_paging_25_customers_of_one_creation_time_while_others_insert(
         self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
     ) -> None:
