@@ -196,7 +196,13 @@ class Transitions:
         return response
 
 
-TransitionsDep = Annotated[Transitions, Depends()]
+async def transitions(
+    sessions: SessionsDep, temporal: TemporalDep, settings: SettingsDep, principal: PrincipalDep, if_match: IfMatchDep
+) -> Transitions:
+    return Transitions(sessions, temporal, settings, principal, if_match)
+
+
+TransitionsDep = Annotated[Transitions, Depends(transitions)]
 
 
 @router.post(

@@ -28,7 +28,7 @@ class ListQuery:
         return parse_filters(self.params, allowed)
 
 
-def list_query(
+async def list_query(
     request: Request,
     fields: Annotated[str | None, Query(description="attributes to return, e.g. `name,status`")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -39,7 +39,7 @@ def list_query(
     return ListQuery(parse_fields(fields), offset, page_limit, tuple(request.query_params.multi_items()))
 
 
-def fields_query(
+async def fields_query(
     fields: Annotated[str | None, Query(description="attributes to return, e.g. `name,status`")] = None,
 ) -> frozenset[str] | None:
     return parse_fields(fields)
