@@ -17,8 +17,9 @@ def json_response(body: BaseModel, *, etag: int | None = None, status_code: int 
     )
 
 
-def document_response(document: Any) -> Response:
+def document_response(document: Any, *, etag: int | None = None) -> Response:
     """A body already in the representation's shape (a *_document function's dict), serialised
     without a model in between, by orjson: it writes JSON text read from the database (a Fragment)
     as it is, and UUIDs and datetimes as pydantic does (a UTC time ends in Z)."""
-    return Response(orjson.dumps(document, option=orjson.OPT_UTC_Z), media_type="application/json")
+    headers = {"ETag": etag_of(etag)} if etag is not None else None
+    return Response(orjson.dumps(document, option=orjson.OPT_UTC_Z), media_type="application/json", headers=headers)

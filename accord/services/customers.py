@@ -209,9 +209,10 @@ PREFIXED_COLUMNS = ", ".join(f"c.{name}" for name in SHOWN_COLUMNS)
 
 
 async def read_customer(connection: AsyncConnection[Any], customer_id: uuid.UUID) -> Any:
-    """One customer by id, as a row with the Customer columns as attributes: the API's hot read
-    path (one prepared statement, no ORM, no transaction)."""
-    cursor = await connection.execute(CUSTOMER_BY_ID, (customer_id,))
+    """One customer by id, as a row with the Customer columns as attributes (the JSONB ones as JSON
+    text, as a search's rows): the API's hot read path (one prepared statement, no ORM, no
+    transaction)."""
+    cursor = await json_passed_through(connection).execute(CUSTOMER_BY_ID, (customer_id,))
     row = await cursor.fetchone()
     if row is None:
         raise NotFound(f"no customer {customer_id}")

@@ -136,7 +136,7 @@ async def get_customer(customer_id: CustomerId, request: Request) -> Response:
     # dependency costs an exit stack per request, about a tenth of this route's CPU).
     async with read_pool(request).connection() as reader:
         customer = await customers.read_customer(reader, customer_id)
-    return json_response(customer_view(customer), etag=customer.version)
+    return document_response(customer_document(customer), etag=customer.version)
 
 
 @router.patch("/{customerId}", response_model=CustomerView)
