@@ -117,6 +117,12 @@ class Run:
     problems: list[str] = field(default_factory=list)
     error: str | None = None
 
+    def machine_line(self) -> str:
+        start, end = (self.machine.get(f"reference_seconds_{k}") for k in ("start", "end"))
+        return (
+            f"Machine speed: the reference work took {start} s of CPU at the start, {end} s at the end (less is faster)"
+        )
+
     def cpu_lines(self) -> list[str]:
         lines = []
         for name, parts in self.cpu.items():
@@ -663,6 +669,18 @@ def settle(*, idle_below: float = 15.0, within: float = 60.0) -> float:
     return time.monotonic() - started
 
 
+def reference_seconds() -> float:
+    """The CPU seconds a fixed piece of pure-Python work takes (summing 10 million integers): how fast
+    the machine is at the moment. These machines are shared and their speed moves, by a factor of
+    two within an hour (seen: a loop like this one from 1.8 to 3.7 s): figures from runs whose
+    references differ much are not comparable, while ratios and CPU per request within a run are."""
+    started = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return round(time.process_time() - started, 2)
+
+
 def phase(title: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {title}", flush=True)
 
@@ -691,6 +709,7 @@ def benchmark_main(
             "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
             "python": host_platform.python_version(),
             "host": host_platform.node(),
+            "reference_seconds_start": reference_seconds(),
         },
         ports=ports(args),
         options=options,
@@ -702,7 +721,8 @@ def benchmark_main(
     except BaseException as exc:
         run.error = f"{type(exc).__name__}: {exc}"
         traceback.print_exc()
-    lines = ["", "=" * 100, *report(run), *run.cpu_lines(), "=" * 100, *run.verdict_lines()]
+    run.machine["reference_seconds_end"] = reference_seconds()
+    lines = ["", "=" * 100, *report(run), *run.cpu_lines(), run.machine_line(), "=" * 100, *run.verdict_lines()]
     print("\n".join(lines), flush=True)
     out = RESULTS / f"{name}-{stamp}.json"
     out.write_text(json.dumps(asdict(run), indent=2, default=str) + "\n")
