@@ -98,7 +98,7 @@ class LoadFigures:
             f"{what}, {self.clients} clients, {self.seconds:.0f} s:   {self.requests} requests"
             f" = {self.per_second:.0f} req/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms"
             f" (p90 {self.p90_ms:.1f}, max {self.max_ms:.1f}; {self.distinct_requests} distinct requests;"
-            f" statuses {self.statuses})"
+            f" statuses, the checking pass and warm-up included: {self.statuses})"
         )
 
 
