@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import ConfigDict, Field
 
 from accord.errors import FieldError, InvalidInput
 from accord.models import Customer
-from accord.schemas.common import Page, page_document
+from accord.schemas.common import ApiModel, Page, page_document
 from accord.schemas.customers import (
     AuditEntryView,
     CustomerCreate,
@@ -82,10 +81,11 @@ async def _page(
     )
 
 
-class CustomerSearch(BaseModel):
+class CustomerSearch(ApiModel):
     """The search's query parameters: every filter given must match; none is required."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    # Unknown parameters are ignored and only the wire names count, as FastAPI does with parameters.
+    model_config = ConfigDict(extra="ignore", populate_by_name=False)
 
     name: str | None = Field(None, max_length=200, description="start of words of the name; accents and case ignored")
     email: str | None = Field(None, max_length=320, description="exact, case-insensitive")
@@ -100,6 +100,9 @@ class CustomerSearch(BaseModel):
     offset: int = Field(0, ge=0)
     cursor: str | None = Field(None, description="nextCursor of the previous page")
 
+    def filters(self) -> customers.CustomerFilters:
+        return customers.CustomerFilters(**self.model_dump(exclude={"limit", "offset", "cursor"}))
+
 
 search_query = QueryModel(CustomerSearch)
 
@@ -108,18 +111,7 @@ search_query = QueryModel(CustomerSearch)
 async def search_customers(request: Request, query: Annotated[CustomerSearch, Depends(search_query)]) -> Response:
     """Customers matching every given filter, oldest first (ties broken by id), with the total.
     Page with `cursor` (stable while others insert) or with `offset`."""
-    filters = customers.CustomerFilters(
-        name=query.name,
-        email=query.email,
-        phone=query.phone,
-        customer_number=query.customer_number,
-        external_ref=query.external_ref,
-        status=query.status,
-        segment=query.segment,
-        type=query.type,
-        parent_id=query.parent_id,
-    )
-    return await _page(request, filters, query.limit, query.offset, query.cursor)
+    return await _page(request, query.filters(), query.limit, query.offset, query.cursor)
 
 
 @router.post("", status_code=201, response_model=CustomerView)
