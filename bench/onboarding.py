@@ -267,6 +267,8 @@ def report(run: Run) -> list[str]:
             )
     if isinstance(i, ImportFigures):
         ratio = f"   ratio to mean ceiling: {i.ratio_to_ceiling:.2f}" if i.ratio_to_ceiling is not None else ""
+        if ratio and isinstance(c, CeilingFigures) and c.per_second:
+            ratio += f" (to the first alone: {i.per_second / c.per_second:.2f})"
         lines.append(
             "Import (onboarding, empty database):            "
             f"{i.created:>5} orders    in {i.seconds:6.1f} s = {i.per_second:5.1f} /s{ratio}"
