@@ -93,10 +93,11 @@ class CustomerEmail(Base):
 
 
 class CustomerNameWord(Base):
-    """One word of a customer's search name, with the customer's creation time: a name prefix is a
-    range of words, answered (page and total, in the customers' list order) from this table's
-    primary key alone. Kept in step with customers.search_name by a trigger (migration 0010), so
-    every write path, bulk loads included, keeps it right."""
+    """One word of a customer's search name, with the customer's creation time, the word before it in
+    the same name (code point order) and the whole name: a name prefix is a range of words, answered
+    (page and total, in the customers' list order) from this table's primary key alone, which
+    INCLUDEs previous_word and search_name (migration 0011). Kept in step with customers.search_name
+    by a trigger, so that every write path, bulk loads included, keeps it right."""
 
     __tablename__ = "customer_name_words"
 
@@ -105,3 +106,5 @@ class CustomerNameWord(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    previous_word: Mapped[str | None] = mapped_column(Text(collation="C"))
+    search_name: Mapped[str] = mapped_column(Text)
