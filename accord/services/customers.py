@@ -468,7 +468,8 @@ def _name_matches(name: str) -> tuple[str, list[Any]]:
     sql = (
         "SELECT customer_id, created_at FROM customer_name_words WHERE word >= %s AND word < %s"
         " AND (previous_word IS NULL OR previous_word < %s)"
-        + " AND strpos(' ' || search_name, ' ' || %s) > 0" * len(others)
+        + " AND strpos(' ' || search_name, ' ' || %s) > 0"
+        * len(others)
     )
     return sql, [first, after, first, *others]
 
