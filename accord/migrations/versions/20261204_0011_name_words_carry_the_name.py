@@ -10,12 +10,15 @@ to find the 49 customers of "mar johnson". Now each word row also holds:
 - the whole search name: a query of several words scans the range of its longest word alone and
   checks the other words in the name (1,000 rows for "mar johnson").
 
-Both are INCLUDE columns of the primary key: the search stays an index-only scan.
+Both are INCLUDE columns of the primary key: the search stays an index-only scan. The trigger on
+updates now fires only when the search name changes (a WHEN clause), rather than the function
+checking it on every update.
 
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-04 19:00:00
 """
+import importlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -37,9 +40,6 @@ SYNC_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION customer_name_words_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        IF NEW.search_name IS NOT DISTINCT FROM OLD.search_name THEN
-            RETURN NULL;
-        END IF;
         DELETE FROM customer_name_words WHERE customer_id = OLD.id;
     END IF;
     {INSERT}
@@ -48,27 +48,16 @@ BEGIN
 END
 $$
 """
-
-PREVIOUS_SYNC_FUNCTION = """
-CREATE OR REPLACE FUNCTION customer_name_words_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        IF NEW.search_name IS NOT DISTINCT FROM OLD.search_name THEN
-            RETURN NULL;
-        END IF;
-        DELETE FROM customer_name_words WHERE customer_id = OLD.id;
-    END IF;
-    INSERT INTO customer_name_words (word, created_at, customer_id)
-    SELECT DISTINCT w, NEW.created_at, NEW.id
-    FROM regexp_split_to_table(NEW.search_name, ' ') AS w
-    WHERE w <> '';
-    RETURN NULL;
-END
-$$
-"""
+TRIGGERS = {
+    'customers_name_words_insert': 'AFTER INSERT ON customers FOR EACH ROW',
+    'customers_name_words_update': 'AFTER UPDATE OF search_name ON customers FOR EACH ROW '
+    'WHEN (NEW.search_name IS DISTINCT FROM OLD.search_name)',
+}
+PREVIOUS_TRIGGER = 'customers_name_words'
 
 
 def upgrade() -> None:
+    op.execute(f'DROP TRIGGER {PREVIOUS_TRIGGER} ON customers')
     op.execute('TRUNCATE customer_name_words')
     op.add_column('customer_name_words', sa.Column('previous_word', sa.Text(collation='C'), nullable=True))
     op.add_column('customer_name_words', sa.Column('search_name', sa.Text(), nullable=False))
@@ -78,6 +67,8 @@ def upgrade() -> None:
         'PRIMARY KEY (word, created_at, customer_id) INCLUDE (previous_word, search_name)'
     )
     op.execute(SYNC_FUNCTION)
+    for name, when in TRIGGERS.items():
+        op.execute(f'CREATE TRIGGER {name} {when} EXECUTE FUNCTION customer_name_words_sync()')
     op.execute(
         f'{INSERT} SELECT words.* FROM customers c, LATERAL ('
         f"{WORDS_OF.format(created_at='c.created_at', id='c.id', search_name='c.search_name')}) AS words"
@@ -85,7 +76,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(PREVIOUS_SYNC_FUNCTION)
+    previous = importlib.import_module('accord.migrations.versions.20261204_0010_customer_name_words')
+    for name in TRIGGERS:
+        op.execute(f'DROP TRIGGER {name} ON customers')
+    op.execute(previous.SYNC_FUNCTION.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION', 1))
+    op.execute(
+        f'CREATE TRIGGER {PREVIOUS_TRIGGER} AFTER INSERT OR UPDATE OF search_name ON customers '
+        'FOR EACH ROW EXECUTE FUNCTION customer_name_words_sync()'
+    )
     op.drop_constraint('pk_customer_name_words', 'customer_name_words', type_='primary')
     op.create_primary_key('pk_customer_name_words', 'customer_name_words', ['word', 'created_at', 'customer_id'])
     op.drop_column('customer_name_words', 'search_name')
