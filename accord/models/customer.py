@@ -97,7 +97,7 @@ class CustomerNameWord(Base):
     the same name (code point order) and the whole name: a name prefix is a range of words, answered
     (page and total, in the customers' list order) from this table's primary key alone, which
     INCLUDEs previous_word and search_name (migration 0011). Kept in step with customers.search_name
-    by a trigger, so that every write path, bulk loads included, keeps it right."""
+    by triggers, so that every write path, bulk loads included, keeps it right."""
 
     __tablename__ = "customer_name_words"
 
