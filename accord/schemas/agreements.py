@@ -81,22 +81,3 @@ class AgreementList(ApiModel):
     total: int
     limit: int
     offset: int
-
-
-class HistoryEntry(ApiModel):
-    """One change to the agreement or to a subscription on it, from the audit trail."""
-
-    id: int
-    occurred_at: datetime
-    actor: str
-    channel: str
-    entity_type: str
-    entity_id: uuid.UUID
-    action: str
-    changes: dict[str, Any]
-    reason_code: str | None
-
-
-class History(ApiModel):
-    items: list[HistoryEntry]
-    next_cursor: str | None = Field(default=None, description="pass as `after` for the next page")

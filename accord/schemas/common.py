@@ -1,8 +1,10 @@
-"""Shapes shared by every area: camelCase JSON, addresses, characteristics, pages."""
+"""Shapes shared by every area: camelCase JSON, addresses, characteristics, pages, audit trails."""
 
 from __future__ import annotations
 
 import unicodedata
+import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -66,3 +68,18 @@ def page_document(items: list[Any], *, total: int, limit: int, offset: int, next
     """A Page as it goes on the wire, around items that are already documents (a search answers
     pages of rows: building and validating a model per item cost a quarter of the request)."""
     return {"items": items, "total": total, "limit": limit, "offset": offset, "nextCursor": next_cursor}
+
+
+class AuditEntryView(ApiModel):
+    """One change in an audit trail: who, through which channel, when, what changed, and why."""
+
+    id: int
+    occurred_at: datetime
+    actor: str
+    channel: str
+    entity_type: str
+    entity_id: uuid.UUID
+    action: str
+    changes: dict[str, Any]
+    reason_code: str | None
+    request_id: str | None

@@ -258,19 +258,6 @@ class LifecycleRequest(ApiModel):
     reason_code: Annotated[str, StringConstraints(min_length=1, max_length=50)]
 
 
-class AuditEntryView(ApiModel):
-    id: int
-    occurred_at: datetime
-    actor: str
-    channel: str
-    entity_type: str
-    entity_id: uuid.UUID
-    action: str
-    changes: dict[str, Any]
-    reason_code: str | None
-    request_id: str | None
-
-
 def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
     """A pydantic error list → fields named as the client wrote them: `phones[0].number`."""
     errors = []

@@ -333,14 +333,14 @@ async def update_agreement(
 
 
 async def agreement_history(
-    session: AsyncSession, agreement_id: uuid.UUID, *, limit: int = 50, after: int | None = None
-) -> list[AuditEvent]:
+    session: AsyncSession, agreement_id: uuid.UUID, *, limit: int, after_id: int | None = None
+) -> tuple[list[Any], int]:
     """Every change to the agreement, and to subscriptions while they were on it (a subscription moved
-    away shows up to its move, one moved in from its move on), oldest first."""
+    away shows up to its move, one moved in from its move on), oldest first, paged by event id, and
+    how many there are."""
     if await session.scalar(select(Agreement.id).where(Agreement.id == agreement_id)) is None:
         raise NotFound(f"no agreement {agreement_id}")
     moved_away = AuditEvent.changes["agreementId"]["from"].astext == str(agreement_id)
-    statement = select(AuditEvent).where(or_(AuditEvent.agreement_id == agreement_id, moved_away))
-    if after is not None:
-        statement = statement.where(AuditEvent.id > after)
-    return list(await session.scalars(statement.order_by(AuditEvent.id).limit(limit)))
+    return await audit.trail(
+        session, or_(AuditEvent.agreement_id == agreement_id, moved_away), limit=limit, after_id=after_id
+    )

@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 from pydantic_core import to_json
-from sqlalchemy import Row, select, text
+from sqlalchemy import ColumnElement, Row, func, select, text
 
 from accord.db import Executor
 from accord.models import AuditEvent
@@ -86,13 +86,14 @@ async def record(executor: Executor, principal: Principal, changes: Sequence[Cha
     )
 
 
-async def customer_trail(
-    executor: Executor, customer_id: uuid.UUID, *, limit: int, after_id: int | None = None
-) -> list[Row[Any]]:
-    """A customer's audit trail, oldest first: changes to the customer and to everything it holds
-    (rows with the audit_events columns as attributes)."""
-    statement = select(*AuditEvent.__table__.columns).where(AuditEvent.customer_id == customer_id)
+async def trail(
+    executor: Executor, events: ColumnElement[bool], *, limit: int, after_id: int | None = None
+) -> tuple[list[Row[Any]], int]:
+    """A page of the audit events that match `events`, oldest first, after the event `after_id`
+    (rows with the audit_events columns as attributes), and how many match in all."""
+    statement = select(*AuditEvent.__table__.columns).where(events)
     if after_id is not None:
         statement = statement.where(AuditEvent.id > after_id)
-    result = await executor.execute(statement.order_by(AuditEvent.id).limit(limit))
-    return list(result.all())
+    page = (await executor.execute(statement.order_by(AuditEvent.id).limit(limit))).all()
+    total = await executor.scalar(select(func.count()).select_from(AuditEvent).where(events))
+    return list(page), total or 0

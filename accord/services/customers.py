@@ -742,11 +742,7 @@ async def audit_trail(
 ) -> tuple[list[Any], int]:
     """The customer's trail (its own changes and those of its agreements and subscriptions), oldest
     first, paged by event id, and how many events it has. A deleted customer's trail stays readable."""
-    exists = await session.scalar(select(literal(1)).where(Customer.id == customer_id))
-    total = await session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.customer_id == customer_id)
-    )
-    if not exists and not total:
+    events, total = await audit.trail(session, AuditEvent.customer_id == customer_id, limit=limit, after_id=after_id)
+    if not total and await session.scalar(select(literal(1)).where(Customer.id == customer_id)) is None:
         raise NotFound(f"no customer {customer_id}")
-    events = await audit.customer_trail(session, customer_id, limit=limit, after_id=after_id)
-    return events, total or 0
+    return events, total

@@ -15,17 +15,17 @@ from accord.rules.orders import monthly_recurring_charge
 from accord.schemas.agreements import (
     AgreementList,
     AgreementView,
-    History,
-    HistoryEntry,
     NewAgreement,
     PaymentMethodView,
     PendingBillCycle,
 )
+from accord.schemas.common import AuditEntryView, Page
 from accord.schemas.orders import BillCycle
 from accord.services import agreements
 from api.deps import IfMatchDep, PrincipalDep, SessionDep
 from api.responses import json_response
 from api.routes.subscriptions import subscription_view
+from api.trail import TrailCursor, trail_page
 
 __all__ = ["agreement_view", "customer_router", "router", "subscription_view"]
 
@@ -163,31 +163,14 @@ async def update_agreement(
     return json_response(agreement_view(agreement, subscriptions, today), etag=agreement.version)
 
 
-@router.get("/{agreementId}/history", response_model=History)
+@router.get("/{agreementId}/history", response_model=Page[AuditEntryView])
 async def agreement_history(
     agreement_id: AgreementId,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    after: Annotated[int | None, Query(ge=0, description="nextCursor of the previous page")] = None,
-) -> History:
+    after: TrailCursor = None,
+) -> Page[AuditEntryView]:
     """Every change to the agreement and to its subscriptions, oldest first: who, through which
     channel, when, what changed, and the reason code."""
-    events = await agreements.agreement_history(session, agreement_id, limit=limit + 1, after=after)
-    page = events[:limit]
-    return History(
-        items=[
-            HistoryEntry(
-                id=e.id,
-                occurred_at=e.occurred_at,
-                actor=e.actor,
-                channel=e.channel,
-                entity_type=e.entity_type,
-                entity_id=e.entity_id,
-                action=e.action,
-                changes=e.changes,
-                reason_code=e.reason_code,
-            )
-            for e in page
-        ],
-        next_cursor=str(page[-1].id) if len(events) > limit else None,
-    )
+    events, total = await agreements.agreement_history(session, agreement_id, limit=limit + 1, after_id=after)
+    return trail_page(events, total, limit)

@@ -13,9 +13,8 @@ from pydantic import ConfigDict, Field
 
 from accord.errors import FieldError, InvalidInput
 from accord.models import Customer
-from accord.schemas.common import ApiModel, Page, page_document
+from accord.schemas.common import ApiModel, AuditEntryView, Page, page_document
 from accord.schemas.customers import (
-    AuditEntryView,
     CustomerCreate,
     CustomerView,
     LifecycleRequest,
@@ -26,6 +25,7 @@ from accord.services import customers
 from api.deps import IfMatchDep, PrincipalDep, SessionDep, read_pool
 from api.query import QueryModel
 from api.responses import document_response, json_response
+from api.trail import TrailCursor, trail_page
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
@@ -215,23 +215,9 @@ async def children(
 
 @router.get("/{customerId}/audit", response_model=Page[AuditEntryView])
 async def audit_trail(
-    customer_id: CustomerId,
-    session: SessionDep,
-    limit: Limit = 50,
-    cursor: Annotated[str | None, Query(description="nextCursor of the previous page")] = None,
+    customer_id: CustomerId, session: SessionDep, limit: Limit = 50, after: TrailCursor = None
 ) -> Page[AuditEntryView]:
     """Every change to the customer and to its agreements and subscriptions, oldest first: who,
     through which channel, when, what changed, and the reason code."""
-    try:
-        after = int(cursor) if cursor else None
-    except ValueError as exc:
-        raise InvalidInput("invalid cursor", [FieldError("cursor", "not a cursor this API gave out")]) from exc
     events, total = await customers.audit_trail(session, customer_id, limit=limit + 1, after_id=after)
-    page = events[:limit]
-    return Page[AuditEntryView](
-        items=[AuditEntryView.model_validate(e, from_attributes=True) for e in page],
-        total=total,
-        limit=limit,
-        offset=0,
-        next_cursor=str(page[-1].id) if len(events) > limit else None,
-    )
+    return trail_page(events, total, limit)

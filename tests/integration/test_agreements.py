@@ -236,10 +236,16 @@ class TestHistory:
         assert update["changes"] == {"billDelivery": {"from": "paper", "to": "electronic"}}
         assert update["actor"] == "developer"
         assert update["channel"] == "development"
+        assert history["total"] == 3
         paged = (await api.get(f"{url}/history", params={"limit": 2})).json()
-        assert len(paged["items"]) == 2
-        rest = (await api.get(f"{url}/history", params={"after": paged["nextCursor"]})).json()
+        assert [e["action"] for e in paged["items"]] == ["created", "updated"]
+        assert paged["total"] == 3
+        rest = (await api.get(f"{url}/history", params={"cursor": paged["nextCursor"]})).json()
         assert [e["action"] for e in rest["items"]] == ["suspended"]
+        assert rest["nextCursor"] is None
+        bad = await api.get(f"{url}/history", params={"cursor": "abc"})
+        assert bad.status_code == 422
+        assert [e["field"] for e in bad.json()["errors"]] == ["cursor"]
 
 
 class TestBillDayInForce:

@@ -46,7 +46,7 @@ async def test_one_call_writes_the_trail_and_the_outbox(engine: AsyncEngine) -> 
             ],
         )
     async with transaction(engine) as connection:
-        trail = await audit.customer_trail(connection, customer_id, limit=10)
+        trail, total = await audit.trail(connection, AuditEvent.customer_id == customer_id, limit=10)
         events = (
             await connection.execute(
                 select(OutboxEvent)
@@ -55,6 +55,7 @@ async def test_one_call_writes_the_trail_and_the_outbox(engine: AsyncEngine) -> 
             )
         ).all()
 
+    assert total == 2
     assert [(e.entity_type, e.action, e.actor, e.channel, e.reason_code) for e in trail] == [
         ("customer", "suspended", "jane.csa", "call-centre", "non-payment"),
         ("agreement", "updated", "jane.csa", "call-centre", None),
@@ -88,6 +89,6 @@ async def test_a_rolled_back_change_leaves_no_trail_and_no_event(engine: AsyncEn
     with pytest.raises(RuntimeError):
         await failing_change()
     async with transaction(engine) as connection:
-        assert await audit.customer_trail(connection, customer_id, limit=10) == []
+        assert await audit.trail(connection, AuditEvent.customer_id == customer_id, limit=10) == ([], 0)
         assert (await connection.execute(select(OutboxEvent).where(OutboxEvent.entity_id == customer_id))).all() == []
         assert (await connection.execute(select(AuditEvent).where(AuditEvent.entity_id == customer_id))).all() == []
