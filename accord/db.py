@@ -112,9 +112,10 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[SqlConnection]:
 
 
 @asynccontextmanager
-async def single_statement(engine: AsyncEngine) -> AsyncIterator[SqlConnection]:
-    """A connection in autocommit, for a unit of work that is one statement: it commits on its own,
-    in one round trip instead of three (BEGIN, the statement, COMMIT)."""
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[SqlConnection]:
+    """A connection in autocommit, for work whose every statement stands on its own (one statement, or
+    an insert-or-read): each commits by itself, in one round trip instead of three (BEGIN, the
+    statement, COMMIT)."""
     async with engine.connect() as connection:
         yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 

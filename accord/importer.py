@@ -14,12 +14,12 @@ import structlog
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from accord.clock import business_today
 from accord.config import Settings
-from accord.db import create_engine, sessionmaker, unit_of_work
+from accord.db import autocommit, create_engine
 from accord.errors import AccordError
 from accord.models import Order
 from accord.principal import MIGRATION_CHANNEL, Principal
@@ -67,10 +67,8 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 class Importer:
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], client: Client, settings: Settings, *, window: int
-    ) -> None:
-        self.sessions, self.client, self.settings = sessions, client, settings
+    def __init__(self, engine: AsyncEngine, client: Client, settings: Settings, *, window: int) -> None:
+        self.engine, self.client, self.settings = engine, client, settings
         self.report = ImportReport()
         self.window = asyncio.Semaphore(window)
         # orderRef → (line, whether that line created the order), for orders still running; a file may
@@ -83,8 +81,8 @@ class Importer:
         task = progress.add_task("importing", total=len(rows)) if progress else None
         if progress is not None and task is not None:
             self.on_row_done = lambda: progress.advance(task)
-        async with unit_of_work(self.sessions) as session:
-            prices = {code: t.monthly_price for code, t in (await catalogue.offering_terms(session)).items()}
+        async with autocommit(self.engine) as connection:
+            prices = {code: t.monthly_price for code, t in (await catalogue.offering_terms(connection)).items()}
         today = business_today()
         submitted = asyncio.Event()
         # The watcher is in the group: were it to fail, the import stops with its error (the rows
@@ -117,7 +115,7 @@ class Importer:
     async def _place(self, line: int, request: OrderRequest) -> None:
         try:
             order, created = await orders.place_order(
-                self.sessions,
+                self.engine,
                 self.client,
                 request=request,
                 principal=IMPORTER,
@@ -157,8 +155,8 @@ class Importer:
                     self._finish(line, ref, outcome, reason)
 
     async def _finished(self, refs: list[str]) -> list[tuple[str, str, str | None]]:
-        async with self.sessions() as session:
-            rows = await session.execute(
+        async with autocommit(self.engine) as connection:
+            rows = await connection.execute(
                 select(Order.order_ref, Order.state, Order.failure_reason).where(
                     Order.order_ref.in_(refs), Order.state.in_(TERMINAL)
                 )
@@ -171,7 +169,7 @@ async def import_file(settings: Settings, path: Path, *, window: int = 200, show
     engine = create_engine(settings)
     client = await connect(settings)
     try:
-        importer = Importer(sessionmaker(engine), client, settings, window=window)
+        importer = Importer(engine, client, settings, window=window)
         if not show_progress:
             return await importer.run(rows)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

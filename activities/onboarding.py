@@ -12,7 +12,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from accord.clock import business_today
-from accord.db import Executor, single_statement, transaction
+from accord.db import Executor, autocommit, transaction
 from accord.errors import AccordError
 from accord.schemas.orders import OrderFailure, OrderStep
 from accord.services import orders
@@ -26,7 +26,7 @@ class OnboardingActivities:
 
     async def _run(self, step: Callable[[Executor], Awaitable[T]], *, one_statement: bool = False) -> T:
         try:
-            async with (single_statement if one_statement else transaction)(self.engine) as connection:
+            async with (autocommit if one_statement else transaction)(self.engine) as connection:
                 return await step(connection)
         except AccordError as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc

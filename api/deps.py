@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from accord.config import Settings, get_settings
@@ -27,6 +27,15 @@ async def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
 
 
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+
+
+async def get_engine(request: Request) -> AsyncEngine:
+    """For work outside a session: statements that each commit on their own (accord.db.autocommit)."""
+    engine: AsyncEngine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
 
 
 async def get_session(sessions: SessionsDep) -> AsyncIterator[AsyncSession]:

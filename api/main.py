@@ -32,6 +32,7 @@ from api.tmf import routers as tmf_routers
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     engine = create_engine(settings)
+    app.state.engine = engine
     app.state.sessions = sessionmaker(engine)
     app.state.reads = await open_read_pool(settings)
     app.state.temporal = await connect(settings)

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import Row, Update, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from accord.db import Executor, unit_of_work
+from accord.db import Executor, autocommit
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.models import Agreement, Customer, Order, Subscription
 from accord.principal import Principal
@@ -47,11 +47,13 @@ _INSERT_UNLESS_PLACED = (
 )
 
 
-async def record_order(session: AsyncSession, *, request: OrderRequest, principal: Principal) -> tuple[OrderRow, bool]:
+async def record_order(session: Executor, *, request: OrderRequest, principal: Principal) -> tuple[OrderRow, bool]:
     """Store a new order, or return the one already stored under its orderRef. Returns (order,
     created). The same orderRef with another body is a conflict. Deduplication is the unique
     order_ref in PostgreSQL, so it holds however long ago the first order came. An order placed
-    before is answered as it stands even if it could not be placed now (its offering withdrawn)."""
+    before is answered as it stands even if it could not be placed now (its offering withdrawn).
+    Each statement stands on its own (the insert decides, a read follows only when it did not
+    insert): it may run in autocommit."""
     digest = request_hash(request)
     terms = await catalogue.offering_terms(session, currency=request.agreement.currency)
     errors = check_order(request, terms, at=datetime.now(UTC), channel=principal.channel)
@@ -85,14 +87,14 @@ async def record_order(session: AsyncSession, *, request: OrderRequest, principa
     return existing, False
 
 
-async def get_order(session: AsyncSession, order_ref: str) -> OrderRow:
+async def get_order(session: Executor, order_ref: str) -> OrderRow:
     order = await _order_by_ref(session, order_ref)
     if order is None:
         raise NotFound(f"no order {order_ref}")
     return order
 
 
-async def _order_by_ref(session: AsyncSession, order_ref: str) -> OrderRow | None:
+async def _order_by_ref(session: Executor, order_ref: str) -> OrderRow | None:
     return (await session.execute(_ORDER_BY_REF, {"order_ref": order_ref})).one_or_none()
 
 
@@ -248,7 +250,7 @@ async def start_onboarding(client: Client, *, order: OrderRow, principal: Princi
 
 
 async def place_order(
-    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
     client: Client,
     *,
     request: OrderRequest,
@@ -257,8 +259,8 @@ async def place_order(
 ) -> tuple[OrderRow, bool]:
     """Record the order, then start its workflow. Returns (order, created). An order stored but not
     yet started (the process died in between) is started when it is placed again."""
-    async with unit_of_work(sessions) as session:
-        order, created = await record_order(session, request=request, principal=principal)
+    async with autocommit(engine) as connection:
+        order, created = await record_order(connection, request=request, principal=principal)
     if order.state == "received":
         await start_onboarding(client, order=order, principal=principal, task_queue=task_queue)
     return order, created

@@ -9,7 +9,7 @@ from accord.schemas.orders import OrderRequest, OrderView
 from accord.services import orders
 from accord.services.orders import OrderRow
 from accord.temporal import workflow_url
-from api.deps import PrincipalDep, SessionDep, SessionsDep, SettingsDep, TemporalDep
+from api.deps import EngineDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -41,7 +41,7 @@ def order_view(order: OrderRow, settings: Settings) -> OrderView:
 async def place_order(
     body: OrderRequest,
     response: Response,
-    sessions: SessionsDep,
+    engine: EngineDep,
     temporal: TemporalDep,
     principal: PrincipalDep,
     settings: SettingsDep,
@@ -49,7 +49,7 @@ async def place_order(
     """Validate the whole order, record it, and start its Onboarding workflow (202). Placing the same
     orderRef with the same body again answers 200 with the order as it stands; another body is a 409."""
     order, created = await orders.place_order(
-        sessions, temporal, request=body, principal=principal, task_queue=settings.task_queue
+        engine, temporal, request=body, principal=principal, task_queue=settings.task_queue
     )
     response.status_code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/orders/{order.order_ref}"

@@ -242,7 +242,7 @@ class TestUnfulfillableOrder:
         request = OrderRequest.model_validate(shop_order(items=[{"offeringCode": code}]))
         queue = unique("no-worker-yet")
         await orders.place_order(
-            sessions, temporal_client, request=request, principal=DEVELOPMENT_PRINCIPAL, task_queue=queue
+            engine, temporal_client, request=request, principal=DEVELOPMENT_PRINCIPAL, task_queue=queue
         )
         await publish_now(sessions, offering.model_copy(update={"status": "retired"}))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from accord.models import Agreement, Customer, Order, Subscription
@@ -39,12 +39,12 @@ async def order_row(sessions: async_sessionmaker[AsyncSession], order_ref: str) 
 
 
 async def test_worker_killed_mid_onboarding_completes_after_restart(
-    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], temporal_client: Client
+    api: httpx.AsyncClient, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], temporal_client: Client
 ) -> None:
     queue = unique("restart")
     request = OrderRequest.model_validate(shop_order())
     await orders.place_order(
-        sessions, temporal_client, request=request, principal=DEVELOPMENT_PRINCIPAL, task_queue=queue
+        engine, temporal_client, request=request, principal=DEVELOPMENT_PRINCIPAL, task_queue=queue
     )
     first = second = None
     try:
