@@ -8,8 +8,11 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from accord.schemas.common import AuditEntryView, Page
+from api.paging import BIGINT_MAX
 
-TrailCursor = Annotated[int | None, Query(alias="cursor", ge=0, description="nextCursor of the previous page")]
+TrailCursor = Annotated[
+    int | None, Query(alias="cursor", ge=0, le=BIGINT_MAX, description="nextCursor of the previous page")
+]
 
 
 def trail_page(events: list[Any], total: int, limit: int) -> Page[AuditEntryView]:

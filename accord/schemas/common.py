@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import uuid
 from datetime import datetime
@@ -23,13 +24,20 @@ CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
+# What the money columns hold (accord/models/base.Money, NUMERIC(18, 4)), written out plainly.
+AMOUNT_TEXT = re.compile(r"-?[0-9]{1,14}(\.[0-9]{1,4})?")
+
+
 def _amount_as_text(value: object) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError('send amounts as strings, e.g. "-5.00": a JSON number may have passed through a float')
+    if isinstance(value, str) and not AMOUNT_TEXT.fullmatch(value):
+        raise ValueError('a decimal string with at most 14 digits before the point and 4 after, e.g. "-5.00"')
     return value
 
 
-# An amount of money on the wire: a decimal string, never a JSON number.
+# An amount of money on the wire: a plain decimal string that storage holds exactly, never a JSON
+# number, an exponent ("1e2") or digit separators ("1_000").
 Amount = Annotated[Decimal, BeforeValidator(_amount_as_text)]
 
 

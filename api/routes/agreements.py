@@ -23,6 +23,7 @@ from accord.schemas.common import AuditEntryView, Page
 from accord.schemas.orders import BillCycle
 from accord.services import agreements
 from api.deps import IfMatchDep, PrincipalDep, SessionDep
+from api.paging import Offset
 from api.responses import json_response
 from api.routes.subscriptions import subscription_view
 from api.trail import TrailCursor, trail_page
@@ -96,7 +97,7 @@ async def list_agreements(
     session: SessionDep,
     status: Annotated[str | None, Query(pattern="^(active|suspended|closed)$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AgreementList:
     """The customer's agreements, oldest first, each with its subscriptions and monthly recurring charge."""
     rows, total = await agreements.list_agreements(

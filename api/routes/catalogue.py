@@ -27,6 +27,7 @@ from accord.schemas.catalogue import (
 from accord.schemas.common import Page
 from accord.services import catalogue, catalogue_changes
 from api.deps import PrincipalDep, SessionDep, SettingsDep, TemporalDep
+from api.paging import Offset
 from api.responses import json_response
 
 router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
@@ -36,7 +37,6 @@ AsOf = Annotated[
     Query(alias="asOf", description="the catalogue as it was at this instant (default: the live catalogue)"),
 ]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def _page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from accord.schemas.catalogue import (
 from accord.schemas.common import Page
 from accord.services import catalogue_changes as changes
 from api.deps import IfMatchDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
+from api.paging import Offset
 from api.responses import json_response
 
 router = APIRouter(prefix="/api/v1/catalogue/change-sets", tags=["catalogue changes"])
@@ -59,7 +60,7 @@ async def list_change_sets(
     status: ChangeSetStatus | None = None,
     author: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[ChangeSetView]:
     """Change sets, the newest first."""
     rows, total = await changes.list_change_sets(session, status=status, author=author, limit=limit, offset=offset)

@@ -23,6 +23,7 @@ from accord.schemas.customers import (
 )
 from accord.services import customers
 from api.deps import IfMatchDep, PrincipalDep, SessionDep, read_pool
+from api.paging import BIGINT_MAX, Offset
 from api.query import QueryModel
 from api.responses import document_response, json_response
 from api.trail import TrailCursor, trail_page
@@ -31,7 +32,6 @@ router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 CustomerId = Annotated[uuid.UUID, Path(alias="customerId")]
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 Cursor = Annotated[str | None, Query(description="nextCursor of the previous page")]
 
 
@@ -97,7 +97,7 @@ class CustomerSearch(ApiModel):
     type: Literal["individual", "organisation"] | None = None
     parent_id: uuid.UUID | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=BIGINT_MAX)
     cursor: str | None = Field(None, description="nextCursor of the previous page")
 
     def filters(self) -> customers.CustomerFilters:

@@ -33,6 +33,7 @@ from accord.schemas.subscriptions import (
 )
 from accord.services import subscriptions
 from api.deps import IfMatchDep, PrincipalDep, SessionDep, SessionsDep, SettingsDep, TemporalDep
+from api.paging import Offset
 from api.responses import json_response
 
 router = APIRouter(tags=["subscriptions"])
@@ -127,7 +128,7 @@ async def list_subscriptions(
     status_: Annotated[str | None, Query(alias="status", pattern="^(active|suspended|terminated)$")] = None,
     offering_code: Annotated[str | None, Query(alias="offeringCode", max_length=60)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> SubscriptionPage:
     """Subscriptions, oldest first (ties by id), filtered by agreement, customer, status, offering."""
     rows, total = await subscriptions.list_subscriptions(

@@ -13,6 +13,7 @@ from fastapi import Depends, Query, Request, Response
 from accord.errors import AccordError, FieldError, InvalidInput
 from accord.rules.preconditions import etag as etag_of
 from accord.tmf.conventions import MAX_LIMIT, page_bounds, parse_fields, parse_filters, select_fields
+from api.paging import Offset
 
 PATCH_TYPES = ("application/json", "application/merge-patch+json")
 
@@ -31,7 +32,7 @@ class ListQuery:
 async def list_query(
     request: Request,
     fields: Annotated[str | None, Query(description="attributes to return, e.g. `name,status`")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description="default 100")] = None,
 ) -> ListQuery:
     """`fields=`, `offset`, `limit`, and every other query parameter as an attribute filter."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import psycopg
 import pytest
@@ -9,6 +11,7 @@ import sqlalchemy.exc
 from fastapi import FastAPI
 
 from tests.conftest import shop_order
+from tests.integration.test_agreements import onboarded
 from tests.integration.test_customers import URL, person
 
 
@@ -73,3 +76,38 @@ async def test_a_value_the_database_refuses_is_a_4xx_not_a_500(error: Exception,
         response = await client.get("/refused")
     assert response.status_code == status
     assert response.headers["Content-Type"] == "application/problem+json"
+
+
+async def test_an_amount_storage_cannot_hold_exactly_is_a_422_naming_it_and_changes_nothing(
+    api: httpx.AsyncClient,
+) -> None:
+    done = await onboarded(api)
+    url = f"/api/v1/agreements/{done['agreementId']}"
+    for amount in ["1e999", "1E+30", "9" * 30, "1_000", "1e2", " 5.00", "5.00001", "123456789012345"]:
+        response = await api.patch(url, json={"creditLimit": amount})
+        assert response.status_code == 422, amount
+        assert [e["field"] for e in response.json()["errors"]] == ["creditLimit"], amount
+    tmf = f"/tmf-api/accountManagement/v4/billingAccount/{done['agreementId']}"
+    response = await api.patch(tmf, json={"creditLimit": {"value": 1e300, "unit": "USD"}})
+    assert response.status_code == 422
+    assert "creditLimit" in response.json()["errors"][0]["field"]
+    assert (await api.get(url)).json()["creditLimit"] is None
+    # The largest amount storage holds is taken, and read back to the cent.
+    widest = await api.patch(url, json={"creditLimit": "99999999999999.99"})
+    assert widest.status_code == 200
+    assert widest.json()["creditLimit"] == "99999999999999.99"
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"/api/v1/customers?offset={10**23}", "offset"),
+        (f"/api/v1/subscriptions?offset={10**23}", "offset"),
+        (f"/tmf-api/customerManagement/v4/customer?offset={10**23}", "offset"),
+        (f"/api/v1/customers/{uuid.UUID(int=1)}/audit?cursor={10**23}", "cursor"),
+    ],
+)
+async def test_a_page_position_beyond_a_bigint_is_a_422(api: httpx.AsyncClient, path: str, field: str) -> None:
+    response = await api.get(path)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [field]
