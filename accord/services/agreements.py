@@ -332,6 +332,39 @@ async def update_agreement(
     return agreement
 
 
+async def close_with_customer(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, reason: str | None
+) -> None:
+    """Closing a customer closes its agreements still open, with the customer's reason: nothing more
+    is sold or moved onto them. The customer's own close has checked that nothing is live on them."""
+    still_open = await session.scalars(
+        select(Agreement)
+        .where(Agreement.customer_id == customer_id, Agreement.status != "closed")
+        .order_by(Agreement.id)
+        .with_for_update()
+    )
+    changes = []
+    for agreement in still_open:
+        changes.append(
+            audit.Change(
+                "agreement",
+                agreement.id,
+                "closed",
+                customer_id=customer_id,
+                changes={
+                    "status": {"from": agreement.status, "to": "closed"},
+                    "statusReason": {"from": agreement.status_reason, "to": reason},
+                },
+                reason_code=reason,
+            )
+        )
+        agreement.status, agreement.status_reason = "closed", reason
+        agreement.updated_by = principal.audit_name
+    if changes:
+        await session.flush()
+        await audit.record(session, principal, changes)
+
+
 async def agreement_history(
     session: AsyncSession, agreement_id: uuid.UUID, *, limit: int, after_id: int | None = None
 ) -> tuple[list[Any], int]:

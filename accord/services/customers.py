@@ -36,7 +36,7 @@ from accord.schemas.customers import (
     field_errors,
 )
 from accord.schemas.orders import OrderCustomer
-from accord.services import audit, configuration
+from accord.services import agreements, audit, configuration
 from accord.services.audit import Change
 from accord.services.locking import lock
 
@@ -586,7 +586,8 @@ async def change_status(
     if_match: IfMatch = ANY_VERSION,
 ) -> Customer:
     """activate, suspend, resume or close, with a reason code for that action. Closing is refused
-    (409) while a subscription is not terminated or something is owed, listing what blocks it."""
+    (409) while a subscription is not terminated or something is owed, listing what blocks it, and
+    closes the customer's agreements with it."""
     reason = check_reason(
         action, reason_code, field="reasonCode", codes=await configuration.reason_codes(session, action)
     )
@@ -601,6 +602,7 @@ async def change_status(
                 open_balances=await open_balances(session, customer_id),
             ),
         )
+        await agreements.close_with_customer(session, principal, customer_id, reason)
     before_reason = customer.status_reason
     customer.status = status
     customer.status_reason = reason

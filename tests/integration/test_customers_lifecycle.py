@@ -101,6 +101,16 @@ class TestLifecycle:
         assert closed.status_code == 200, closed.text
         assert closed.json()["status"] == "closed"
 
+        # Its agreement closed with it, for the same reason: nothing more is sold onto it.
+        agreement_url = f"/api/v1/agreements/{customer['agreementId']}"
+        agreement = (await api.get(agreement_url)).json()
+        assert (agreement["status"], agreement["statusReason"]) == ("closed", "customer-request")
+        last = (await api.get(f"{agreement_url}/history")).json()["items"][-1]
+        assert (last["action"], last["reasonCode"]) == ("closed", "customer-request")
+        sale = await api.post(f"{agreement_url}/subscriptions", json={"offeringCode": "phone-line"})
+        assert sale.status_code == 409
+        assert sale.json()["errors"] == [{"field": "agreementId", "detail": "is closed"}]
+
 
 class TestDelete:
     async def test_a_customer_nothing_refers_to_is_deleted(self, api: httpx.AsyncClient) -> None:
