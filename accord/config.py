@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,8 +26,8 @@ class Settings(BaseSettings):
     )
     temporal_namespace: str = "default"
     task_queue: str = "accord"
-    # Used to link an order to its workflow in the Temporal Web UI.
-    temporal_ui_url: str = "http://127.0.0.1:8233"
+    # Used to link an order to its workflow in the Temporal Web UI; unset: the embedded UI on its port.
+    temporal_ui_url: str = ""
     # Ports of the embedded Temporal dev server.
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
@@ -56,6 +56,12 @@ class Settings(BaseSettings):
 
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _ui_on_its_port(self) -> Settings:
+        if not self.temporal_ui_url:
+            self.temporal_ui_url = f"http://127.0.0.1:{self.temporal_ui_port}"
+        return self
 
     @property
     def embedded_database(self) -> bool:
