@@ -3,7 +3,8 @@
 With nothing configured it starts an embedded PostgreSQL and the Temporal dev server (Web UI on
 :8233), both keeping their state in the data folder; with DATABASE_URL and/or TEMPORAL_ADDRESS set it
 uses those servers instead. Then it migrates the database, loads the sample catalogue, and starts the
-worker and the API. Ctrl-C stops every process it started."""
+worker and the API, and starts a worker or API process again if it dies. Ctrl-C stops every
+process it started."""
 
 from __future__ import annotations
 
@@ -94,23 +95,61 @@ async def wait_for_temporal(settings: Settings, within: float) -> None:
             await asyncio.sleep(0.3)
 
 
+# A worker or API process that dies is started again, unless it has already been this many times
+# within the window: then something is wrong that a restart does not mend, and the platform stops.
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    restartable: bool
+    process: subprocess.Popen[bytes]
+    restarts: list[float] = field(default_factory=list)  # when it was started again (monotonic)
+
+
 @dataclass
 class Processes:
-    """Child processes, stopped in the reverse order of their start."""
+    """Child processes, stopped in the reverse order of their start. Workers and API processes keep no
+    state of their own (Temporal and PostgreSQL do), so one that dies is started again; the Temporal
+    server dying stops the platform."""
 
-    started: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    started: list[Child] = field(default_factory=list)
 
-    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
+    def start(self, name: str, command: list[str], env: dict[str, str], *, restartable: bool = False) -> None:
         log.info("starting", process=name)
-        self.started.append((name, subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)))
+        self.started.append(Child(name, command, dict(env), restartable, _spawn(command, env)))
 
-    def first_exited(self) -> str | None:
-        return next((name for name, p in self.started if p.poll() is not None), None)
+    def first_exited(self) -> Child | None:
+        return next((child for child in self.started if child.process.poll() is not None), None)
+
+    def restart(self, child: Child) -> bool:
+        """Start an exited child again; False when it may not be (not restartable, or dying too often)."""
+        now = time.monotonic()
+        child.restarts = [t for t in child.restarts if now - t < RESTART_WINDOW]
+        if not child.restartable or len(child.restarts) >= MAX_RESTARTS:
+            return False
+        log.warning(
+            "a process stopped on its own; starting it again",
+            process=child.name,
+            exit_code=child.process.returncode,
+            restarts_in_the_last_minute=len(child.restarts) + 1,
+        )
+        child.restarts.append(now)
+        child.process = _spawn(child.command, child.env)
+        return True
 
     def stop_all(self) -> None:
-        for name, process in reversed(self.started):
-            stop_process(process)
-            log.info("stopped", process=name, pid=process.pid)
+        for child in reversed(self.started):
+            stop_process(child.process)
+            log.info("stopped", process=child.name, pid=child.process.pid)
+
+
+def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
 
 
 def stop_process(process: subprocess.Popen[bytes], grace: float = 15) -> None:
@@ -167,17 +206,22 @@ def run_platform(settings: Settings) -> int:
         asyncio.run(wait_for_temporal(settings, within=60))
         asyncio.run(register_search_attributes(settings))
         for n in range(settings.worker_processes):
-            processes.start(f"worker-{n + 1}", [sys.executable, "worker.py"], env)
+            processes.start(f"worker-{n + 1}", [sys.executable, "worker.py"], env, restartable=True)
         for n in range(settings.api_workers):
-            processes.start(f"api-{n + 1}", [sys.executable, "-m", "api.serve"], env)
+            processes.start(f"api-{n + 1}", [sys.executable, "-m", "api.serve"], env, restartable=True)
         if not api_answers(settings, processes, within=90):
-            log.error("the platform did not come up; stopping it", exited=processes.first_exited())
+            exited = processes.first_exited()
+            log.error("the platform did not come up; stopping it", exited=exited.name if exited else None)
             return 1
         print_banner(settings)
         while not stopping:
             exited = processes.first_exited()
-            if exited:
-                log.error("a process stopped on its own; stopping the platform", process=exited)
+            if exited and not processes.restart(exited):
+                log.error(
+                    "a process stopped on its own; stopping the platform",
+                    process=exited.name,
+                    exit_code=exited.process.returncode,
+                )
                 return 1
             time.sleep(0.5)
         return 0

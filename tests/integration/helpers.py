@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,6 +14,13 @@ from accord.db import unit_of_work
 from accord.principal import Principal
 from accord.schemas.catalogue import OfferingDef, PriceDef
 from accord.services import catalogue
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 async def wait_for_order(api: httpx.AsyncClient, order_ref: str, within: float = 30.0) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from accord.migrate import migrate
 from accord.platform import stop_process
 from activities.onboarding import OnboardingActivities
 from tests.conftest import SHARED, shop_order
+from tests.integration.helpers import free_port
 from worker import build_worker
 
 RUNNER = SHARED / "scripts" / "tmf-ctk"
@@ -49,13 +49,6 @@ pytestmark = [
     ),
     pytest.mark.skipif(not RUNNER.exists(), reason=f"no conformance kit runner at {RUNNER}"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
