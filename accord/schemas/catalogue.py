@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
 from accord.principal import Principal
-from accord.schemas.common import Amount, ApiModel, CurrencyCode, Name, Text
+from accord.schemas.common import Amount, ApiModel, CurrencyCode, MaxChars, Name, Text
 
 # A catalogue code: what people and other systems quote (offering "fiber-optic", price "fiber-optic-monthly").
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
@@ -34,9 +34,9 @@ class CategoryDef(ApiModel):
 
 
 class CharacteristicSpec(ApiModel):
-    name: Annotated[Text, StringConstraints(max_length=100)]
+    name: Annotated[Text, MaxChars(100)]
     value_type: Literal["string", "number", "boolean"] = "string"
-    unit: Annotated[Text, StringConstraints(max_length=20)] | None = None
+    unit: Annotated[Text, MaxChars(20)] | None = None
     values: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
         default_factory=list, max_length=100, description="the allowed values; empty: any"
     )
@@ -143,7 +143,7 @@ class PriceDef(ApiModel):
     period: Period | None = Field(default=None, description="recurring prices: month, quarter or year")
     amount: Amount = Field(ge=0, description="per period, once, or per unit (usage without tiers)")
     currency: CurrencyCode
-    unit: Annotated[Text, StringConstraints(max_length=40)] | None = Field(default=None, description="usage: the unit")
+    unit: Annotated[Text, MaxChars(40)] | None = Field(default=None, description="usage: the unit")
     tiers: list[PriceTier] = Field(default_factory=list, max_length=20)
     valid_from: date | None = None
     valid_to: date | None = None

@@ -5,21 +5,54 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 
 def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+@dataclass(frozen=True)
+class MaxChars:
+    """`Annotated[Text, MaxChars(n)]`: at most n characters, counted after NFC normalisation and said
+    so (a StringConstraints max_length placed after Text's NFC step reports "items")."""
+
+    limit: int
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        def at_most(value: str) -> str:
+            if len(value) > self.limit:
+                raise PydanticCustomError(
+                    "string_too_long", "String should have at most {max_length} characters", {"max_length": self.limit}
+                )
+            return value
+
+        return core_schema.no_info_after_validator_function(at_most, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), "maxLength": self.limit}
+
+
 # Free text in any script, stored NFC-normalised, trimmed, length counted in characters.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(nfc)]
-Name = Annotated[Text, StringConstraints(max_length=200)]
+Name = Annotated[Text, MaxChars(200)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
@@ -48,16 +81,16 @@ class ApiModel(BaseModel):
 
 
 class Address(ApiModel):
-    line1: Annotated[Text, StringConstraints(max_length=200)]
-    line2: Annotated[Text, StringConstraints(max_length=200)] | None = None
-    city: Annotated[Text, StringConstraints(max_length=100)]
-    postcode: Annotated[Text, StringConstraints(max_length=20)] | None = None
-    region: Annotated[Text, StringConstraints(max_length=100)] | None = None
+    line1: Annotated[Text, MaxChars(200)]
+    line2: Annotated[Text, MaxChars(200)] | None = None
+    city: Annotated[Text, MaxChars(100)]
+    postcode: Annotated[Text, MaxChars(20)] | None = None
+    region: Annotated[Text, MaxChars(100)] | None = None
     country: CountryCode
 
 
 class Characteristic(ApiModel):
-    name: Annotated[Text, StringConstraints(max_length=100)]
+    name: Annotated[Text, MaxChars(100)]
     value: Annotated[str, StringConstraints(max_length=1000), AfterValidator(nfc)]
 
 

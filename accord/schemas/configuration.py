@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from accord.schemas.common import Amount, ApiModel, Name, Text
+from accord.schemas.common import Amount, ApiModel, MaxChars, Name, Text
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,59}$")]
 Status = Literal["active", "retired"]
@@ -123,7 +123,7 @@ Region = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
 
 class TaxRateAttributes(ApiModel):
     region: Region = Field(description="ISO 3166 country, or country-subdivision: GB, US-CA")
-    category: Annotated[Text, StringConstraints(max_length=40)] = "standard"
+    category: Annotated[Text, MaxChars(40)] = "standard"
     rate: Amount = Field(description='percent, as a string: "20.00"')
     inclusive: bool = Field(description="prices include the tax (true) or it is added on top (false)")
 

@@ -19,7 +19,7 @@ from pydantic import (
 
 from accord.errors import FieldError
 from accord.rules.customers import RELATIONSHIPS, PhoneError, e164, email_key
-from accord.schemas.common import Address, ApiModel, Characteristic, CountryCode, Name, Text, nfc
+from accord.schemas.common import Address, ApiModel, Characteristic, CountryCode, MaxChars, Name, Text, nfc
 
 CustomerType = Literal["individual", "organisation"]
 CustomerStatus = Literal["prospect", "active", "suspended", "closed"]
@@ -78,7 +78,7 @@ class PostalAddress(Address):
 
 class Identification(ApiModel):
     type: IdentificationType
-    number: Annotated[Text, StringConstraints(max_length=50)]
+    number: Annotated[Text, MaxChars(50)]
     issuing_country: CountryCode
     expires_on: date | None = None
 
