@@ -3,7 +3,10 @@ as RFC 9457 problem+json (see api/problems.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from pydantic import ValidationError
 
 
 @dataclass(frozen=True)
@@ -12,6 +15,19 @@ class FieldError:
 
     field: str
     detail: str
+
+
+def field_name(loc: Sequence[int | str], prefix: str = "") -> str:
+    """('items', 1, 'offeringCode') → 'items[1].offeringCode', under `prefix` if given."""
+    name = prefix
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "body"
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    """Pydantic's errors, each naming its field as the client wrote it: `phones[0].number`."""
+    return [FieldError(field_name(e["loc"], prefix), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
 
 
 @dataclass

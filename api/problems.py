@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import Scope, Send
 
-from accord.errors import AccordError, FieldError
+from accord.errors import AccordError, FieldError, field_name
 
 log = structlog.get_logger("accord.api")
 PROBLEM_TYPES = "https://accord.dev/problems/"
@@ -73,15 +73,9 @@ async def send_problem(
     await send({"type": "http.response.body", "body": json.dumps(document).encode()})
 
 
-def field_name(loc: tuple[int | str, ...]) -> str:
+def request_field_name(loc: tuple[int | str, ...]) -> str:
     """('body', 'items', 1, 'offeringCode') → 'items[1].offeringCode'."""
-    name = ""
-    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
-        if isinstance(part, int):
-            name += f"[{part}]"
-        else:
-            name += f".{part}" if name else str(part)
-    return name or "body"
+    return field_name(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
 
 
 def install(app: FastAPI) -> None:
@@ -94,7 +88,7 @@ def install(app: FastAPI) -> None:
         errors = [
             # A body that is not JSON at all is located at a character offset: name the body instead.
             FieldError(
-                "body" if e["type"] == "json_invalid" else field_name(tuple(e["loc"])),
+                "body" if e["type"] == "json_invalid" else request_field_name(tuple(e["loc"])),
                 e["msg"].removeprefix("Value error, "),
             )
             for e in exc.errors()

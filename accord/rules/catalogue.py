@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from accord.errors import FieldError
+from accord.errors import FieldError, field_errors
 from accord.rules.changes import changed_fields
 from accord.rules.merge_patch import merge_patch
 from accord.rules.money import fits_minor_unit, is_known_currency
@@ -149,14 +149,6 @@ def wire(definition: ApiModel) -> dict[str, Any]:
     return definition.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _validation_findings(exc: ValidationError, where: str) -> list[FieldError]:
-    findings = []
-    for error in exc.errors():
-        path = ".".join(str(p) for p in error["loc"])
-        findings.append(FieldError(f"{where}.{path}" if path else where, error["msg"]))
-    return findings
-
-
 def apply_items(live: Catalogue, items: Sequence[ItemCreate]) -> tuple[Catalogue, list[FieldError]]:
     """The catalogue `live` with the change set's items applied, and every item that cannot apply.
     add: the code must be new; modify: a JSON merge patch of the live definition; retire: an offering
@@ -185,7 +177,7 @@ def apply_items(live: Catalogue, items: Sequence[ItemCreate]) -> tuple[Catalogue
         try:
             entities[item.code] = DEFINITIONS[item.entity_type].model_validate(data)
         except ValidationError as exc:
-            findings.extend(_validation_findings(exc, f"{where}.data"))
+            findings.extend(field_errors(exc, f"{where}.data"))
     return result, findings
 
 

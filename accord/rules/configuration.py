@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import TypeAdapter, ValidationError
 
-from accord.errors import FieldError
+from accord.errors import FieldError, field_errors
 from accord.schemas.common import ApiModel
 from accord.schemas.configuration import (
     SETTING_CODES,
@@ -60,17 +60,6 @@ KINDS: dict[str, Kind] = {
         Kind("setting", "settings", SettingAttributes, deletable=False, retirable=False),
     )
 }
-
-
-def field_errors(exc: ValidationError, prefix: str) -> list[FieldError]:
-    """Pydantic's errors, each naming its field as the client wrote it under `prefix`."""
-    errors = []
-    for e in exc.errors():
-        name = prefix
-        for part in e["loc"]:
-            name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-        errors.append(FieldError(name or "body", e["msg"].removeprefix("Value error, ")))
-    return errors
 
 
 def check_attributes(kind: Kind, attributes: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:

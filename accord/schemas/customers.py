@@ -11,13 +11,11 @@ from pydantic import (
     AfterValidator,
     Field,
     StringConstraints,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from accord.errors import FieldError
 from accord.rules.customers import RELATIONSHIPS, PhoneError, e164, email_key
 from accord.schemas.common import Address, ApiModel, Characteristic, CountryCode, MaxChars, Name, Text, nfc
 
@@ -256,14 +254,3 @@ def customer_view(row: Any) -> CustomerView:
 
 class LifecycleRequest(ApiModel):
     reason_code: Annotated[str, StringConstraints(min_length=1, max_length=50)]
-
-
-def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
-    """A pydantic error list → fields named as the client wrote them: `phones[0].number`."""
-    errors = []
-    for error in exc.errors():
-        name = prefix
-        for part in error["loc"]:
-            name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-        errors.append(FieldError(name or "body", error["msg"].removeprefix("Value error, ")))
-    return errors

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accord.clock import business_today
 from accord.db import Executor
-from accord.errors import Conflict, FieldError, InvalidInput, NotFound
+from accord.errors import Conflict, FieldError, InvalidInput, NotFound, field_errors
 from accord.models import Agreement, AuditEvent, Customer, Subscription
 from accord.principal import Principal
 from accord.rules.agreements import close_blockers, status_action
@@ -216,16 +216,6 @@ def current_settings(agreement: Agreement) -> dict[str, Any]:
     return document
 
 
-def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
-    errors = []
-    for e in exc.errors():
-        name = ""
-        for part in e["loc"]:
-            name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-        errors.append(FieldError(name or "body", e["msg"].removeprefix("Value error, ")))
-    return errors
-
-
 async def _live_subscriptions(session: AsyncSession, agreement_id: uuid.UUID) -> list[tuple[str, str, str]]:
     rows = await session.execute(
         select(Subscription.id, Subscription.offering_code, Subscription.status)
@@ -262,7 +252,7 @@ async def update_agreement(
     try:
         wanted = AgreementSettings.model_validate(merge_patch(current, dict(patch)))
     except ValidationError as exc:
-        raise InvalidInput("the patch leaves the agreement invalid", _pydantic_errors(exc)) from exc
+        raise InvalidInput("the patch leaves the agreement invalid", field_errors(exc)) from exc
     errors = _credit_limit_errors(wanted, agreement.currency)
     if errors:
         raise InvalidInput("the patch leaves the agreement invalid", errors)

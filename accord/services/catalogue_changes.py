@@ -22,7 +22,7 @@ from temporalio.exceptions import ApplicationError
 
 from accord.clock import business_today
 from accord.config import get_settings
-from accord.errors import AccordError, Conflict, FieldError, InvalidInput, NotFound
+from accord.errors import AccordError, Conflict, FieldError, InvalidInput, NotFound, field_errors
 from accord.models import Agreement, Subscription
 from accord.models.catalogue import CatalogueChangeItem, CatalogueChangeSet, SubscriptionPriceChange
 from accord.principal import Principal
@@ -230,7 +230,7 @@ async def patch_change_set(
     except ValidationError as exc:
         raise InvalidInput(
             "the change set cannot be changed so",
-            [FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()],
+            field_errors(exc),
         ) from exc
     cs.title = new.title or cs.title
     cs.description = new.description or ""
@@ -323,7 +323,7 @@ async def patch_item(
     except ValidationError as exc:
         raise InvalidInput(
             "the item cannot be changed so",
-            [FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()],
+            field_errors(exc),
         ) from exc
     _, live = await catalogue.catalogue_as_of(session)
     _check_item(live, item)

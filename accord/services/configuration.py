@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from accord.clock import business_today
-from accord.errors import Conflict, FieldError, InvalidInput, NotFound
+from accord.errors import Conflict, FieldError, InvalidInput, NotFound, field_errors
 from accord.models import Agreement, Customer, Offering, ReferenceItem
 from accord.principal import Principal
 from accord.rules import money
@@ -38,7 +38,6 @@ from accord.rules.configuration import (
     check_attributes,
     check_setting,
     check_validity,
-    field_errors,
     overlap_errors,
 )
 from accord.rules.merge_patch import merge_patch

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accord.config import get_settings
 from accord.db import Executor, json_passed_through
-from accord.errors import Conflict, FieldError, InvalidInput, NotFound
+from accord.errors import Conflict, FieldError, InvalidInput, NotFound, field_errors
 from accord.models import Agreement, AuditEvent, Customer, Order, OutboxEvent, Subscription
 from accord.models.customer import CustomerEmail
 from accord.principal import Principal
@@ -33,7 +33,6 @@ from accord.schemas.customers import (
     CustomerCreate,
     CustomerInput,
     customer_view,
-    field_errors,
 )
 from accord.schemas.orders import OrderCustomer
 from accord.services import agreements, audit, configuration

@@ -13,12 +13,12 @@ from pydantic import ValidationError
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accord.errors import Conflict, FieldError, InvalidInput, NotFound
+from accord.errors import Conflict, FieldError, InvalidInput, NotFound, field_errors
 from accord.models import Agreement, Customer, TmfDocument
 from accord.principal import Principal
 from accord.rules.merge_patch import merge_patch
 from accord.schemas.agreements import NewAgreement
-from accord.schemas.customers import CustomerCreate, field_errors
+from accord.schemas.customers import CustomerCreate
 from accord.services import agreements, customers, tmf_documents
 from accord.services.audit import Change, record
 from accord.services.locking import lock

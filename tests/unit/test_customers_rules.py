@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from accord.errors import Conflict, InvalidInput
+from accord.errors import Conflict, InvalidInput, field_errors
 from accord.rules import customers as rules
-from accord.schemas.customers import CustomerCreate, CustomerInput, field_errors
+from accord.schemas.customers import CustomerCreate, CustomerInput
 
 
 class TestLifecycle:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from accord.errors import FieldError, InvalidInput
 from accord.schemas.orders import OrderRequest
-from api.problems import field_name, install
+from api.problems import install, request_field_name
 
 
 class TestFieldName:
@@ -29,7 +29,7 @@ class TestFieldName:
         ],
     )
     def test_names_the_field(self, loc: tuple[int | str, ...], expected: str) -> None:
-        assert field_name(loc) == expected
+        assert request_field_name(loc) == expected
 
 
 def _client() -> httpx.AsyncClient:
