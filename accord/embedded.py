@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,11 @@ DATABASE_NAME = "accord"
 
 def start_embedded_postgres(data_dir: Path, *, stop_at_exit: bool) -> Any:
     """Start (or attach to) the PostgreSQL kept in `data_dir/postgres`; returns the pgserver handle."""
-    import pgserver
+    with warnings.catch_warnings():
+        # pgserver keeps its lock file in the user's runtime folder: without XDG_RUNTIME_DIR (a server,
+        # a container) platformdirs falls back to /tmp/runtime-<uid>, which is as good, and says so.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import pgserver
 
     pgdata = (data_dir / "postgres").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
