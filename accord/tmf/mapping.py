@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from accord.errors import FieldError, InvalidInput
 from accord.tmf.conventions import ACCOUNT_API, CUSTOMER_API, PRODUCT_INVENTORY_API, date_time, href, money, ref
 
 # --- statuses ---------------------------------------------------------------------------------------
@@ -354,6 +355,22 @@ def agreement_terms(body: Mapping[str, Any], default_currency: str) -> dict[str,
     return terms
 
 
+def _credit_limit(limit: Any, currency: str) -> str | None:
+    """A TMF Money credit limit → the amount as text; null (or a null value) removes the limit."""
+    if limit is None:
+        return None
+    if not isinstance(limit, dict):
+        raise InvalidInput(
+            "invalid creditLimit", [FieldError("creditLimit", 'a Money object: {"value": …, "unit": …}, or null')]
+        )
+    if limit.get("unit") not in (None, currency):
+        raise InvalidInput(
+            "the credit limit is in the account's currency",
+            [FieldError("creditLimit.unit", f"the account is in {currency}")],
+        )
+    return None if limit.get("value") is None else str(limit["value"])
+
+
 def bill_day_of(cycle: Any) -> int | None:
     """monthly-N (a billingCycleSpecification id) → N."""
     cycle_id = str(cycle.get("id", "")) if isinstance(cycle, dict) else ""
@@ -373,16 +390,14 @@ def payment_method_of(method: Any) -> str | None:
     return method_id if method_id in PAYMENT_METHOD_TYPES else None
 
 
-def agreement_patch(changed: Mapping[str, Any]) -> dict[str, Any]:
-    """The changed TMF attributes → a merge patch of the agreement's settings."""
+def agreement_patch(changed: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    """The changed TMF attributes → a merge patch of the agreement's settings (in `currency`, which a
+    creditLimit's unit cannot change)."""
     patch: dict[str, Any] = {}
     if "state" in changed:
         patch["status"] = from_tmf_status(AGREEMENT_STATE, [str(changed["state"])])[0]
     if "creditLimit" in changed:
-        limit = changed["creditLimit"]
-        patch["creditLimit"] = (
-            None if not isinstance(limit, dict) or limit.get("value") is None else str(limit["value"])
-        )
+        patch["creditLimit"] = _credit_limit(changed["creditLimit"], currency)
     structure = changed.get("billStructure")
     if isinstance(structure, dict):
         day = bill_day_of(structure.get("cycleSpecification"))

@@ -227,7 +227,7 @@ async def patch_billing_account(
     if errors:
         raise InvalidInput("invalid billingAccount", errors)
     changed = {k: merged.get(k) for k in merged.keys() | current.keys() if merged.get(k) != current.get(k)}
-    accord_patch = mapping.agreement_patch(changed)
+    accord_patch = mapping.agreement_patch(changed, agreement.currency)
     if accord_patch:
         try:
             await agreements.update_agreement(

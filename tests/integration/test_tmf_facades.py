@@ -154,6 +154,20 @@ async def test_billing_account_for_an_unknown_party_and_a_known_customer(api: ht
     assert patched.json()["creditLimit"]["value"] == 300
     assert patched.json()["description"] == "head office"
     assert (await api.get(f"/api/v1/agreements/{account['id']}")).json()["creditLimit"] == "300.00"
+    # The limit is in the account's currency, and a Money object or null: anything else is refused,
+    # never read as "no limit".
+    refusals: list[tuple[dict[str, object], str]] = [
+        ({"creditLimit": {"unit": "EUR", "value": 400}}, "creditLimit.unit"),
+        ({"creditLimit": "5000"}, "creditLimit"),
+    ]
+    for patch, field in refusals:
+        refused = await api.patch(f"{ACCOUNTS}/{account['id']}", json=patch)
+        assert refused.status_code == 422, patch
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+    assert (await api.get(f"/api/v1/agreements/{account['id']}")).json()["creditLimit"] == "300.00"
+    removed = await api.patch(f"{ACCOUNTS}/{account['id']}", json={"creditLimit": None})
+    assert removed.status_code == 200, removed.text
+    assert (await api.get(f"/api/v1/agreements/{account['id']}")).json()["creditLimit"] is None
 
     by_customer = await api.get(ACCOUNTS, params={"relatedParty.id": holder["id"], "limit": 2, "offset": 1})
     assert by_customer.headers["X-Total-Count"] == "3"
