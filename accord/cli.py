@@ -1,8 +1,9 @@
-"""The `accord` command: run the platform, migrate a database, import a legacy customer base."""
+"""The `accord` command: run the platform, migrate a database, import a legacy customer base, psql."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,22 @@ def migrate() -> None:
     configure_logging(settings)
     added = migrate_database(settings)
     console.print(f"database up to date; sample offerings added: {added}")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def psql(context: typer.Context) -> None:
+    """Open psql on Accord's database: the embedded one `make run` started, or DATABASE_URL's. Other
+    arguments go to psql (`accord psql -c "SELECT count(*) FROM customers"`)."""
+    from accord.db import database_url, libpq_url
+    from accord.embedded import psql_binary
+
+    try:
+        url = libpq_url(database_url(get_settings()))
+    except RuntimeError as exc:  # the embedded database is not running
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    binary = psql_binary()
+    os.execv(binary, [binary, url, *context.args])
 
 
 @app.command("import")

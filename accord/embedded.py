@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,16 @@ def start_embedded_postgres(data_dir: Path, *, stop_at_exit: bool) -> Any:
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return server
+
+
+def psql_binary() -> str:
+    """The psql that comes with pgserver (the machine may have none), else the one on PATH."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is not None and spec.origin is not None:
+        bundled = Path(spec.origin).parent / "pginstall" / "bin" / "psql"
+        if bundled.exists():
+            return str(bundled)
+    return shutil.which("psql") or "psql"
 
 
 class EmbeddedDatabaseNotRunning(RuntimeError):

@@ -96,3 +96,15 @@ async def test_a_killed_worker_is_started_again_and_sigint_stops_every_process(
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
     assert [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE] == []
+
+
+def test_accord_psql_opens_the_platforms_database(settings: Settings) -> None:
+    """With DATABASE_URL set (the tests' database), `accord psql` is psql on it."""
+    done = subprocess.run(
+        [ACCORD, "psql", "-c", "SELECT code FROM offerings WHERE code = 'fiber-optic'"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"fiber-optic" in done.stdout
