@@ -94,6 +94,17 @@ async def get_order(session: Executor, order_ref: str) -> OrderRow:
     return order
 
 
+async def list_orders(session: Executor, *, state: str | None, limit: int, offset: int) -> tuple[list[OrderRow], int]:
+    """Orders, oldest first (ties by id), in `state` if given (an operator looking for the failed or
+    the stuck), and how many there are."""
+    where = [Order.state == state] if state else []
+    page = await session.execute(
+        select(*Order.__table__.columns).where(*where).order_by(Order.created_at, Order.id).limit(limit).offset(offset)
+    )
+    total = await session.scalar(select(func.count()).select_from(Order).where(*where))
+    return list(page.all()), total or 0
+
+
 async def _order_by_ref(session: Executor, order_ref: str) -> OrderRow | None:
     return (await session.execute(_ORDER_BY_REF, {"order_ref": order_ref})).one_or_none()
 

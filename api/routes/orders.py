@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from accord.config import Settings
-from accord.schemas.orders import OrderRequest, OrderView
+from accord.schemas.common import Page
+from accord.schemas.orders import OrderRequest, OrderState, OrderView
 from accord.services import orders
 from accord.services.orders import OrderRow
 from accord.temporal import workflow_url
 from api.deps import EngineDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
+from api.paging import Offset
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -54,6 +56,20 @@ async def place_order(
     response.status_code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/orders/{order.order_ref}"
     return order_view(order, settings)
+
+
+@router.get("", response_model=Page[OrderView])
+async def list_orders(
+    session: SessionDep,
+    settings: SettingsDep,
+    state: Annotated[OrderState | None, Query(description="only orders in this state")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+) -> Page[OrderView]:
+    """Orders, oldest first: e.g. `?state=failed` for those that failed, with why, or `?state=received`
+    for those recorded but not yet started."""
+    rows, total = await orders.list_orders(session, state=state, limit=limit, offset=offset)
+    return Page[OrderView](items=[order_view(r, settings) for r in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{orderRef}", response_model=OrderView)

@@ -300,3 +300,30 @@ async def test_onboarding_leaves_an_audit_trail_and_outbox_events(api: httpx.Asy
             "subscription.created",
             "subscription.created",
         ]
+
+
+async def test_orders_are_listed_by_state_for_an_operator(
+    api: httpx.AsyncClient, engine: AsyncEngine, temporal_client: Client
+) -> None:
+    completed = shop_order()
+    assert (await api.post("/api/v1/orders", json=completed)).status_code == 202
+    assert (await wait_for_order(api, completed["orderRef"]))["state"] == "completed"
+    # Recorded, but its workflow waits on a task queue no worker polls: it stays received.
+    waiting = OrderRequest.model_validate(shop_order())
+    await orders.place_order(
+        engine, temporal_client, request=waiting, principal=DEVELOPMENT_PRINCIPAL, task_queue=unique("no-worker")
+    )
+
+    received = (await api.get("/api/v1/orders", params={"state": "received", "limit": 200})).json()
+    assert waiting.order_ref in [o["orderRef"] for o in received["items"]]
+    assert completed["orderRef"] not in [o["orderRef"] for o in received["items"]]
+    assert {o["state"] for o in received["items"]} == {"received"}
+    assert received["total"] >= 1
+    done = (await api.get("/api/v1/orders", params={"state": "completed", "limit": 1})).json()
+    assert len(done["items"]) == 1
+    assert done["total"] >= 1
+    everything = (await api.get("/api/v1/orders", params={"limit": 1})).json()
+    assert everything["total"] >= received["total"] + done["total"]
+    bad = await api.get("/api/v1/orders", params={"state": "lost"})
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["state"]
