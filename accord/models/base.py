@@ -11,6 +11,8 @@ from sqlalchemy import DateTime, MetaData, Numeric, String, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from accord.rules import money
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -19,8 +21,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-# Money: exact decimals, wide enough for any ISO 4217 minor unit.
-Money = Numeric(18, 4)
+# Money: exact decimals, as accord.rules.money says they are kept.
+Money = Numeric(money.PRECISION, money.SCALE)
 
 
 class Base(DeclarativeBase):

@@ -13,6 +13,10 @@ MINOR_UNITS: dict[str, int] = {
 }  # fmt: skip
 
 
+# How amounts are stored (NUMERIC(precision, scale)): wide enough for any ISO 4217 minor unit.
+PRECISION, SCALE = 18, 4
+
+
 def is_known_currency(currency: str) -> bool:
     return currency in MINOR_UNITS
 

@@ -24,6 +24,8 @@ from pydantic.alias_generators import to_camel
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from accord.rules import money
+
 
 def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
@@ -57,15 +59,19 @@ CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
-# What the money columns hold (accord/models/base.Money, NUMERIC(18, 4)), written out plainly.
-AMOUNT_TEXT = re.compile(r"-?[0-9]{1,14}(\.[0-9]{1,4})?")
+# What the money columns hold exactly (accord.rules.money: NUMERIC(18, 4)), written out plainly.
+WHOLE_DIGITS = money.PRECISION - money.SCALE
+AMOUNT_TEXT = re.compile(rf"-?[0-9]{{1,{WHOLE_DIGITS}}}(\.[0-9]{{1,{money.SCALE}}})?")
 
 
 def _amount_as_text(value: object) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError('send amounts as strings, e.g. "-5.00": a JSON number may have passed through a float')
     if isinstance(value, str) and not AMOUNT_TEXT.fullmatch(value):
-        raise ValueError('a decimal string with at most 14 digits before the point and 4 after, e.g. "-5.00"')
+        raise ValueError(
+            f"a decimal string with at most {WHOLE_DIGITS} digits before the point and {money.SCALE} after,"
+            ' e.g. "-5.00"'
+        )
     return value
 
 
@@ -91,7 +97,7 @@ class Address(ApiModel):
 
 class Characteristic(ApiModel):
     name: Annotated[Text, MaxChars(100)]
-    value: Annotated[str, StringConstraints(max_length=1000), AfterValidator(nfc)]
+    value: Annotated[str, AfterValidator(nfc), MaxChars(1000)]
 
 
 T = TypeVar("T")

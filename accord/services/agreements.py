@@ -335,21 +335,19 @@ async def close_with_customer(
     )
     changes = []
     for agreement in still_open:
+        before = agreement_document(agreement)
+        agreement.status, agreement.status_reason = "closed", reason
+        agreement.updated_by = principal.audit_name
         changes.append(
             audit.Change(
                 "agreement",
                 agreement.id,
                 "closed",
                 customer_id=customer_id,
-                changes={
-                    "status": {"from": agreement.status, "to": "closed"},
-                    "statusReason": {"from": agreement.status_reason, "to": reason},
-                },
+                changes=changed_fields(before, agreement_document(agreement)),
                 reason_code=reason,
             )
         )
-        agreement.status, agreement.status_reason = "closed", reason
-        agreement.updated_by = principal.audit_name
     if changes:
         await session.flush()
         await audit.record(session, principal, changes)

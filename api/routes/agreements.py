@@ -23,10 +23,9 @@ from accord.schemas.common import AuditEntryView, Page
 from accord.schemas.orders import BillCycle
 from accord.services import agreements
 from api.deps import IfMatchDep, PrincipalDep, SessionDep
-from api.paging import Offset
+from api.paging import Limit, Offset, TrailCursor, trail_page
 from api.responses import json_response
 from api.routes.subscriptions import subscription_view
-from api.trail import TrailCursor, trail_page
 
 __all__ = ["agreement_view", "customer_router", "router", "subscription_view"]
 
@@ -96,7 +95,7 @@ async def list_agreements(
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
     session: SessionDep,
     status: Annotated[str | None, Query(pattern="^(active|suspended|closed)$")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Limit = 50,
     offset: Offset = 0,
 ) -> AgreementList:
     """The customer's agreements, oldest first, each with its subscriptions and monthly recurring charge."""
@@ -168,7 +167,7 @@ async def update_agreement(
 async def agreement_history(
     agreement_id: AgreementId,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Limit = 50,
     after: TrailCursor = None,
 ) -> Page[AuditEntryView]:
     """Every change to the agreement and to its subscriptions, oldest first: who, through which

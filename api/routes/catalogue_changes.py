@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Response
 
 from accord.schemas.catalogue import (
     ChangeSetCreate,
@@ -19,7 +19,7 @@ from accord.schemas.catalogue import (
 from accord.schemas.common import Page
 from accord.services import catalogue_changes as changes
 from api.deps import IfMatchDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
-from api.paging import Offset
+from api.paging import Limit, Offset
 from api.responses import json_response
 
 router = APIRouter(prefix="/api/v1/catalogue/change-sets", tags=["catalogue changes"])
@@ -59,7 +59,7 @@ async def list_change_sets(
     session: SessionDep,
     status: ChangeSetStatus | None = None,
     author: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ChangeSetView]:
     """Change sets, the newest first."""

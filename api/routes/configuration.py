@@ -13,7 +13,7 @@ from accord.rules.configuration import KINDS, Kind
 from accord.schemas.configuration import NewReferenceItem, ReferenceItemList, ReferenceItemView
 from accord.services import configuration
 from api.deps import IfMatchDep, PrincipalDep, SessionDep
-from api.paging import Offset
+from api.paging import Limit, Offset
 from api.responses import json_response
 
 router = APIRouter(prefix="/api/v1/config", tags=["business configuration"])
@@ -66,7 +66,7 @@ def add_routes(kind: Kind) -> None:
         region: Annotated[str | None, Query(max_length=10, description="tax rates of this region")] = None,
         action: Annotated[str | None, Query(max_length=40, description="reason codes for this action")] = None,
         valid_on: Annotated[date | None, Query(alias="validOn", description="in force on this day")] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        limit: Limit = 50,
         offset: Offset = 0,
     ) -> ReferenceItemList:
         filters = configuration.Filters(status=status, code=code, region=region, action=action, valid_on=valid_on)

@@ -23,15 +23,13 @@ from accord.schemas.customers import (
 )
 from accord.services import customers
 from api.deps import IfMatchDep, PrincipalDep, SessionDep, read_pool
-from api.paging import BIGINT_MAX, Offset
+from api.paging import BIGINT_MAX, Limit, Offset, TrailCursor, trail_page
 from api.query import QueryModel
 from api.responses import document_response, json_response
-from api.trail import TrailCursor, trail_page
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 CustomerId = Annotated[uuid.UUID, Path(alias="customerId")]
-Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(description="nextCursor of the previous page")]
 
 

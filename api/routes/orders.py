@@ -11,7 +11,7 @@ from accord.services import orders
 from accord.services.orders import OrderRow
 from accord.temporal import workflow_url
 from api.deps import EngineDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
-from api.paging import Offset
+from api.paging import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -63,7 +63,7 @@ async def list_orders(
     session: SessionDep,
     settings: SettingsDep,
     state: Annotated[OrderState | None, Query(description="only orders in this state")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[OrderView]:
     """Orders, oldest first: e.g. `?state=failed` for those that failed, with why, or `?state=received`

@@ -33,7 +33,7 @@ from accord.schemas.subscriptions import (
 )
 from accord.services import subscriptions
 from api.deps import IfMatchDep, PrincipalDep, SessionDep, SessionsDep, SettingsDep, TemporalDep
-from api.paging import Offset
+from api.paging import Limit, Offset
 from api.responses import json_response
 
 router = APIRouter(tags=["subscriptions"])
@@ -127,7 +127,7 @@ async def list_subscriptions(
     customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
     status_: Annotated[str | None, Query(alias="status", pattern="^(active|suspended|terminated)$")] = None,
     offering_code: Annotated[str | None, Query(alias="offeringCode", max_length=60)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Limit = 50,
     offset: Offset = 0,
 ) -> SubscriptionPage:
     """Subscriptions, oldest first (ties by id), filtered by agreement, customer, status, offering."""

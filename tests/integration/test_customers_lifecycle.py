@@ -107,6 +107,10 @@ class TestLifecycle:
         assert (agreement["status"], agreement["statusReason"]) == ("closed", "customer-request")
         last = (await api.get(f"{agreement_url}/history")).json()["items"][-1]
         assert (last["action"], last["reasonCode"]) == ("closed", "customer-request")
+        assert last["changes"] == {
+            "status": {"from": "active", "to": "closed"},
+            "statusReason": {"from": None, "to": "customer-request"},
+        }
         sale = await api.post(f"{agreement_url}/subscriptions", json={"offeringCode": "phone-line"})
         assert sale.status_code == 409
         assert sale.json()["errors"] == [{"field": "agreementId", "detail": "is closed"}]
